@@ -1,0 +1,7 @@
+namespace SseFunctions.Streaming.ServiceBus;
+
+public enum ServiceBusReceiveMode
+{
+    PeekLock,
+    ReceiveAndDelete,
+}

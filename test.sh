@@ -10,8 +10,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== npm ci (conformance suite)"
-npm ci --prefix SseFunctions.LocalServiceBus/conformance --no-audit --no-fund --loglevel=error
+conformance=SseFunctions.LocalServiceBus/conformance
+if [ -f "$conformance/package.json" ]; then
+  echo "== npm ci (conformance suite)"
+  npm ci --prefix "$conformance" --no-audit --no-fund --loglevel=error
+fi
 
 echo "== dotnet build"
 dotnet build SseFunctions.Tests -c Release -nologo -v q
@@ -19,5 +22,9 @@ dotnet build SseFunctions.Tests -c Release -nologo -v q
 echo "== xunit"
 dotnet test SseFunctions.Tests -c Release --no-build -nologo
 
-echo "== conformance (@azure/service-bus against LocalServiceBus)"
-npm test --prefix SseFunctions.LocalServiceBus/conformance
+if [ -f "$conformance/package.json" ]; then
+  echo "== conformance (@azure/service-bus against LocalServiceBus)"
+  npm test --prefix "$conformance"
+else
+  echo "== conformance suite not in this tree yet: skipped"
+fi

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+
+namespace SseFunctions.Streaming.Configuration;
+
+/// <summary>The service's settings, bound from the seed's app setting names by <see cref="SseStreamingOptionsReader"/>.</summary>
+public sealed class SseStreamingOptions
+{
+    public string? FullyQualifiedNamespace { get; set; }
+
+    public string? ConnectionString { get; set; }
+
+    public string TopicName { get; set; } = "token-streams";
+
+    public string SubscriptionName { get; set; } = "sse-service-token-streams";
+
+    /// <summary>Empty = no cross-origin access; "*" = any origin.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; set; } = [];
+
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    public TimeSpan MaxStreamDuration { get; set; } = TimeSpan.FromSeconds(900);
+
+    /// <summary>The browser's reconnect delay, sent as <c>retry:</c>.</summary>
+    public TimeSpan ClientRetry { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a session may stay unreachable (connection or lock lost) before its streams end with an error.</summary>
+    public TimeSpan SessionRecoveryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the first attempt to accept a session may take before the request gets 503.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages a session receiver asks for ahead of need.</summary>
+    public int PrefetchCount { get; set; } = 64;
+}

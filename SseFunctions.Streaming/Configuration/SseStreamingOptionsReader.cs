@@ -1,0 +1,117 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace SseFunctions.Streaming.Configuration;
+
+/// <summary>Reads <see cref="SseStreamingOptions"/> from the app settings of the original service and reports every bad one by name.</summary>
+public static class SseStreamingOptionsReader
+{
+    public const string FullyQualifiedNamespaceSetting = "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE";
+    public const string ConnectionStringSetting = "SERVICEBUS_CONNECTION_STRING";
+    public const string TopicSetting = "SERVICEBUS_TOKEN_STREAMS_TOPIC";
+    public const string SubscriptionSetting = "SERVICEBUS_TOKEN_STREAMS_SUBSCRIPTION";
+    public const string CorsOriginsSetting = "CORS_ORIGINS";
+    public const string LogLevelSetting = "LOG_LEVEL";
+    public const string HeartbeatSetting = "SSE_HEARTBEAT_SECONDS";
+    public const string IdleTimeoutSetting = "SSE_IDLE_TIMEOUT_SECONDS";
+    public const string MaxStreamSetting = "SSE_MAX_STREAM_SECONDS";
+
+    /// <summary>Fills <paramref name="options"/> and returns one line per problem, each naming its setting; empty when all is well.</summary>
+    public static IReadOnlyList<string> Read(IConfiguration configuration, SseStreamingOptions options)
+    {
+        var problems = new List<string>();
+
+        options.FullyQualifiedNamespace = NonEmpty(configuration[FullyQualifiedNamespaceSetting]);
+        options.ConnectionString = NonEmpty(configuration[ConnectionStringSetting]);
+        if (options.FullyQualifiedNamespace is null && options.ConnectionString is null)
+        {
+            problems.Add($"{FullyQualifiedNamespaceSetting} or {ConnectionStringSetting} must be set: Service Bus is not configured.");
+        }
+        else if (options.FullyQualifiedNamespace is { } ns && Uri.CheckHostName(StripScheme(ns)) == UriHostNameType.Unknown)
+        {
+            problems.Add($"{FullyQualifiedNamespaceSetting} must be a host name such as <namespace>.servicebus.windows.net.");
+        }
+        else if (options.ConnectionString is { } cs && !cs.Contains("Endpoint=", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{ConnectionStringSetting} has no Endpoint=: it is not a Service Bus connection string.");
+        }
+
+        options.TopicName = EntityName(configuration, TopicSetting, options.TopicName, problems);
+        options.SubscriptionName = EntityName(configuration, SubscriptionSetting, options.SubscriptionName, problems);
+
+        if (NonEmpty(configuration[CorsOriginsSetting]) is { } origins)
+        {
+            options.CorsOrigins = origins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(origin => origin.TrimEnd('/'))
+                .ToArray();
+            foreach (var origin in options.CorsOrigins.Where(o => o != "*" && !Uri.TryCreate(o, UriKind.Absolute, out _)))
+            {
+                problems.Add($"{CorsOriginsSetting} has '{origin}', which is neither '*' nor an origin such as https://chat.example.com.");
+            }
+        }
+
+        if (NonEmpty(configuration[LogLevelSetting]) is { } level)
+        {
+            LogLevel? parsed = level.ToUpperInvariant() switch
+            {
+                "DEBUG" => LogLevel.Debug,
+                "INFO" or "INFORMATION" => LogLevel.Information,
+                "WARNING" or "WARN" => LogLevel.Warning,
+                "ERROR" => LogLevel.Error,
+                _ => null,
+            };
+            if (parsed is null)
+            {
+                problems.Add($"{LogLevelSetting} must be DEBUG, INFO, WARNING or ERROR, not '{level}'.");
+            }
+            else
+            {
+                options.LogLevel = parsed.Value;
+            }
+        }
+
+        options.HeartbeatInterval = Seconds(configuration, HeartbeatSetting, options.HeartbeatInterval, problems);
+        options.IdleTimeout = Seconds(configuration, IdleTimeoutSetting, options.IdleTimeout, problems);
+        options.MaxStreamDuration = Seconds(configuration, MaxStreamSetting, options.MaxStreamDuration, problems);
+        return problems;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string StripScheme(string host) =>
+        host.Contains("://", StringComparison.Ordinal) ? new Uri(host).Host : host.TrimEnd('/');
+
+    private static string EntityName(IConfiguration configuration, string setting, string fallback, List<string> problems)
+    {
+        var value = NonEmpty(configuration[setting]);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (value.Length > 260 || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '/')))
+        {
+            problems.Add($"{setting} must be a Service Bus entity name (letters, digits, '-', '.', '_'), not '{value}'.");
+        }
+
+        return value;
+    }
+
+    private static TimeSpan Seconds(IConfiguration configuration, string setting, TimeSpan fallback, List<string> problems)
+    {
+        var value = NonEmpty(configuration[setting]);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 86_400)
+        {
+            problems.Add($"{setting} must be a number of seconds between 0 and 86400, not '{value}'.");
+            return fallback;
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+}

@@ -1,0 +1,8 @@
+namespace SseFunctions.Streaming.Messages;
+
+public enum TokenStreamMessageKind
+{
+    Token,
+    EndOfStream,
+    Error,
+}

@@ -1,0 +1,42 @@
+namespace SseFunctions.Streaming.Sessions;
+
+/// <summary>One SSE stream's hold on a chat message's deliveries. Dispose to leave: deliveries not yet completed stay
+/// in the subscription (a reconnect replays them; otherwise closing the receiver returns them to Service Bus).</summary>
+public sealed class StreamSubscription : IAsyncDisposable
+{
+    private readonly SessionPump pump;
+    private readonly ChatMessageRoute route;
+    private int disposed;
+
+    internal StreamSubscription(SessionPump pump, ChatMessageRoute route)
+    {
+        this.pump = pump;
+        this.route = route;
+    }
+
+    public string SessionId => pump.SessionId;
+
+    public string ChatMessageId => route.ChatMessageId;
+
+    /// <summary>True when deliveries (or a reason to stop) are there; false when <paramref name="timeout"/> passed first.</summary>
+    public ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        route.WaitAsync(this, timeout, cancellationToken);
+
+    /// <summary>Adds up to <paramref name="max"/> deliveries to <paramref name="batch"/>.</summary>
+    /// <exception cref="SessionStreamException">The session failed for good, or a newer stream took this one over.</exception>
+    public void Take(List<SessionDelivery> batch, int max) => route.Take(this, batch, max);
+
+    /// <summary>Completes deliveries whose events were flushed to the client.</summary>
+    public Task CompleteAsync(IReadOnlyList<SessionDelivery> batch, CancellationToken cancellationToken) =>
+        route.MarkCompleted(this, batch) ? pump.CompleteAsync(batch, cancellationToken) : Task.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            pump.Leave(this, route);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

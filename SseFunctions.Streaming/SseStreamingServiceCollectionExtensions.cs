@@ -1,0 +1,68 @@
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SseFunctions.Streaming.Configuration;
+using SseFunctions.Streaming.Diagnostics;
+using SseFunctions.Streaming.Http;
+using SseFunctions.Streaming.ServiceBus;
+using SseFunctions.Streaming.Sessions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class SseStreamingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the streaming engine: settings from <paramref name="configuration"/> under the original service's
+    /// names (validated when the host starts), the Service Bus client, the session hub and the two handlers.
+    /// </summary>
+    public static IServiceCollection AddSseStreaming(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SseStreamingOptions>().ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<SseStreamingOptions>>(new SettingsReader(configuration));
+        services.AddSingleton<IValidateOptions<SseStreamingOptions>>(new SettingsReader(configuration));
+        services.AddSingleton<IConfigureOptions<LoggerFilterOptions>>(new ConfigureOptions<LoggerFilterOptions>(filters =>
+        {
+            var options = new SseStreamingOptions();
+            SseStreamingOptionsReader.Read(configuration, options);
+            filters.MinLevel = options.LogLevel;
+        }));
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SseMetrics>();
+        services.TryAddSingleton(CreateServiceBusClient);
+        services.TryAddSingleton<SessionHub>();
+        services.TryAddSingleton<CorsPolicy>();
+        services.TryAddSingleton<SseStreamHandler>();
+        services.TryAddSingleton<HealthHandler>();
+        return services;
+    }
+
+    private static ServiceBusClient CreateServiceBusClient(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<IOptions<SseStreamingOptions>>().Value;
+        var clientOptions = new ServiceBusClientOptions
+        {
+            Identifier = "sse-functions",
+            LoggerFactory = services.GetService<ILoggerFactory>(),
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(200), TryTimeout = settings.ConnectTimeout },
+        };
+
+        return settings.ConnectionString is { } connectionString
+            ? new ServiceBusClient(connectionString, clientOptions)
+            : new ServiceBusClient(settings.FullyQualifiedNamespace!, new DefaultAzureCredential(), clientOptions);
+    }
+
+    private sealed class SettingsReader(IConfiguration configuration) : IConfigureOptions<SseStreamingOptions>, IValidateOptions<SseStreamingOptions>
+    {
+        public void Configure(SseStreamingOptions options) => SseStreamingOptionsReader.Read(configuration, options);
+
+        public ValidateOptionsResult Validate(string? name, SseStreamingOptions options)
+        {
+            var problems = SseStreamingOptionsReader.Read(configuration, new SseStreamingOptions());
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace SseFunctions.Tests; public class SmokeTests { [Fact] public void Builds() => true.Should().BeTrue(); }

@@ -1,0 +1,105 @@
+using System.Text;
+
+namespace SseFunctions.Tests.Support;
+
+/// <summary>An open text/event-stream response, parsed as the HTML standard's EventSource does.</summary>
+public sealed class SseConnection(HttpResponseMessage response, StreamReader reader) : IAsyncDisposable
+{
+    public HttpResponseMessage Response { get; } = response;
+
+    /// <summary>The next event or comment; null at the end of the stream.</summary>
+    public async Task<SseEvent?> ReadAsync(TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        string? id = null;
+        int? retry = null;
+        var data = new StringBuilder();
+        var hasData = false;
+        while (await reader.ReadLineAsync(cancellation.Token) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (hasData || id is not null || retry is not null)
+                {
+                    return new SseEvent(id, hasData ? data.ToString() : null, null, retry);
+                }
+
+                continue;
+            }
+
+            if (line[0] == ':')
+            {
+                if (!hasData && id is null)
+                {
+                    return new SseEvent(null, null, line[1..].TrimStart(), null);
+                }
+
+                continue;
+            }
+
+            var colon = line.IndexOf(':');
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? string.Empty : line[(colon + 1)..];
+            if (value.StartsWith(' '))
+            {
+                value = value[1..];
+            }
+
+            switch (field)
+            {
+                case "data":
+                    if (hasData)
+                    {
+                        data.Append('\n');
+                    }
+
+                    data.Append(value);
+                    hasData = true;
+                    break;
+                case "id":
+                    id = value;
+                    break;
+                case "retry":
+                    retry = int.Parse(value);
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads until an event with data (skipping comments and retry-only events).</summary>
+    public async Task<SseEvent> ReadDataAsync(TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            var next = await ReadAsync(timeout) ?? throw new InvalidOperationException("The stream ended before an event with data.");
+            if (next.Data is not null)
+            {
+                return next;
+            }
+        }
+    }
+
+    /// <summary>Every data event up to and including the one that ends the stream (__END__ or an error).</summary>
+    public async Task<List<SseEvent>> ReadToEndAsync(TimeSpan? timeout = null)
+    {
+        var events = new List<SseEvent>();
+        while (await ReadAsync(timeout) is { } next)
+        {
+            if (next.Data is not null)
+            {
+                events.Add(next);
+            }
+        }
+
+        return events;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        reader.Dispose();
+        Response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using SseFunctions.Streaming.ServiceBus;
+
+namespace SseFunctions.Tests.Support;
+
+/// <summary>Plays the LLM worker: its exact message format, with the chat session as the Service Bus session.</summary>
+public sealed class TokenPublisher(ServiceBusSender sender) : IAsyncDisposable
+{
+    public Task SendTokensAsync(string sessionId, string chatMessageId, params string[] tokens) =>
+        sender.SendMessagesAsync(tokens.Select(token => Message(sessionId, new { sessionId, chatMessageId, token })));
+
+    public Task SendEndAsync(string sessionId, string chatMessageId) =>
+        sender.SendMessageAsync(Message(sessionId, new { sessionId, chatMessageId, end_of_stream = true }));
+
+    public Task SendErrorAsync(string sessionId, string chatMessageId, string error) =>
+        sender.SendMessageAsync(Message(sessionId, new { chatMessageId, error }));
+
+    public Task SendRawAsync(string sessionId, string body) =>
+        sender.SendMessageAsync(new ServiceBusMessage(body) { SessionId = sessionId });
+
+    public ValueTask DisposeAsync() => sender.DisposeAsync();
+
+    private static ServiceBusMessage Message(string sessionId, object body) =>
+        new(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(body))) { SessionId = sessionId, ContentType = "application/json" };
+}

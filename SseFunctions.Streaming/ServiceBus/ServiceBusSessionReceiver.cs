@@ -99,7 +99,8 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
                     Target = new Target { Address = linkName },
                     SndSettleMode = peekLock ? SenderSettleMode.Unsettled : SenderSettleMode.Settled,
                     RcvSettleMode = peekLock ? ReceiverSettleMode.Second : ReceiverSettleMode.First,
-                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds) },
+                    // the broker answers within this (90% of ours) so that "no session" comes back as its timeout, not ours.
+                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds * 0.9) },
                 }, onAttached),
                 isReceiver: true,
                 entityPath,

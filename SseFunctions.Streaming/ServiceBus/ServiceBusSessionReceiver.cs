@@ -377,15 +377,9 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
     public virtual Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, string deadLetterReason, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
     {
         var delivery = GetDeliveryToSettle(message, "Dead-letter");
-        var info = new Fields { [new Symbol(AmqpConstants.DeadLetterReasonHeader)] = deadLetterReason };
-        if (deadLetterErrorDescription is not null)
-        {
-            info[new Symbol(AmqpConstants.DeadLetterErrorDescriptionHeader)] = deadLetterErrorDescription;
-        }
-
         try
         {
-            _link.Reject(delivery, new Error(new Symbol(AmqpConstants.DeadLetterCondition)) { Info = info });
+            _link.Reject(delivery, AmqpMessageConverter.DeadLetterError(deadLetterReason, deadLetterErrorDescription));
         }
         catch (Exception e)
         {

@@ -41,7 +41,7 @@ internal sealed class LocalBusTestContext : IAsyncDisposable
 
         try
         {
-            var bus = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Host = "127.0.0.1", Port = 0, ConfigPath = configPath });
+            var bus = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Host = "127.0.0.1", Port = 0, ConfigPath = configPath, LoggerFactory = loggerFactory });
             return new LocalBusTestContext(bus, logs, loggerFactory);
         }
         finally

@@ -99,7 +99,8 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
                     Target = new Target { Address = linkName },
                     SndSettleMode = peekLock ? SenderSettleMode.Unsettled : SenderSettleMode.Settled,
                     RcvSettleMode = peekLock ? ReceiverSettleMode.Second : ReceiverSettleMode.First,
-                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds) },
+                    // the broker answers within this (90% of ours) so that "no session" comes back as its timeout, not ours.
+                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds * 0.9) },
                 }, onAttached),
                 isReceiver: true,
                 entityPath,
@@ -376,15 +377,9 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
     public virtual Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, string deadLetterReason, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
     {
         var delivery = GetDeliveryToSettle(message, "Dead-letter");
-        var info = new Fields { [new Symbol(AmqpConstants.DeadLetterReasonHeader)] = deadLetterReason };
-        if (deadLetterErrorDescription is not null)
-        {
-            info[new Symbol(AmqpConstants.DeadLetterErrorDescriptionHeader)] = deadLetterErrorDescription;
-        }
-
         try
         {
-            _link.Reject(delivery, new Error(new Symbol(AmqpConstants.DeadLetterCondition)) { Info = info });
+            _link.Reject(delivery, AmqpMessageConverter.DeadLetterError(deadLetterReason, deadLetterErrorDescription));
         }
         catch (Exception e)
         {

@@ -93,7 +93,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         connection.AddClosedCallback(result.OnConnectionClosed);
         try
         {
-            var cbsLink = await RequestResponseLink.CreateAsync(result.Sessions.Rent(), AmqpConstants.CbsNode, AmqpConstants.CbsNode, timeout, scope.Logger, cancellationToken).ConfigureAwait(false);
+            var cbsLink = await RequestResponseLink.CreateAsync(result.Sessions.Rent(2), AmqpConstants.CbsNode, AmqpConstants.CbsNode, timeout, scope.Logger, cancellationToken).ConfigureAwait(false);
             result._cbs = new CbsClient(cbsLink);
         }
         catch
@@ -188,7 +188,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         try
         {
             await AuthorizeAsync(audience, timeout.Token).ConfigureAwait(false);
-            return await RequestResponseLink.CreateAsync(Sessions.Rent(), entityPath + AmqpConstants.ManagementNodeSuffix, entityPath, Retry.Options.TryTimeout, _logger, timeout.Token).ConfigureAwait(false);
+            return await RequestResponseLink.CreateAsync(Sessions.Rent(2), entityPath + AmqpConstants.ManagementNodeSuffix, entityPath, Retry.Options.TryTimeout, _logger, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {

@@ -1,33 +1,195 @@
+using Amqp;
+using Amqp.Listener;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SseFunctions.LocalServiceBus.Configuration;
+using SseFunctions.LocalServiceBus.Entities;
+using SseFunctions.LocalServiceBus.Protocol;
+using SseFunctions.LocalServiceBus.Security;
+
 namespace SseFunctions.LocalServiceBus;
 
-// API CONTRACT (issue 2): signatures are fixed; bodies are being written on the broker branch.
 /// <summary>A running broker, in-process. Dispose to stop it.</summary>
 public sealed class LocalServiceBusHost : IAsyncDisposable
 {
-    private LocalServiceBusHost() { }
+    static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(200);
+    readonly LocalServiceBusOptions options;
+    readonly ILogger logger;
+    readonly EntityRegistry registry;
+    readonly TcpAcceptor acceptor;
+    readonly BrokerContainer container;
+    readonly ConnectionListener listener;
+    readonly CancellationTokenSource stopping = new();
+    readonly SemaphoreSlim stateGate = new(1, 1);
+    Task sweeper = Task.CompletedTask;
+    bool suspended;
+    bool disposed;
 
-    public static Task<LocalServiceBusHost> StartAsync(LocalServiceBusOptions options, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private LocalServiceBusHost(LocalServiceBusOptions options, BrokerConfiguration configuration)
+    {
+        this.options = options;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        logger = loggerFactory.CreateLogger("SseFunctions.LocalServiceBus");
+        var time = TimeProvider.System;
+        registry = new EntityRegistry(configuration, time, logger);
+        acceptor = new TcpAcceptor(new SaslNegotiator(options.KeyName, options.Key, logger), logger);
+        container = new BrokerContainer(registry, new SasTokenValidator(options.KeyName, options.Key, time), time, options.MaxMessageSizeBytes, acceptor, logger);
+        listener = new ConnectionListener(new Address(options.Host, 5672, null, null, "/", TcpAcceptor.Scheme), container);
+        listener.AMQP.ContainerId = "LocalServiceBus";
+        listener.AMQP.MaxFrameSize = 256 * 1024;
+        listener.AMQP.MaxSessionsPerConnection = 4096;
+        listener.AMQP.MaxLinksPerSession = 65535;
+        listener.AMQP.IdleTimeout = 120_000;
+        var handler = new BrokerProtocolHandler(container);
+        listener.HandlerFactory = _ => handler;
+    }
 
-    public int Port => throw new NotImplementedException();
+    public static Task<LocalServiceBusHost> StartAsync(LocalServiceBusOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (options.MaxMessageSizeBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxMessageSizeBytes must be positive.");
+        }
+
+        var configuration = options.ConfigPath is null ? BrokerConfiguration.Default : EmulatorConfigReader.ReadFile(options.ConfigPath);
+        var host = new LocalServiceBusHost(options, configuration);
+        host.acceptor.Listen(options.Host, options.Port);
+        host.listener.Open();
+        host.sweeper = host.SweepAsync(host.stopping.Token);
+        host.logger.LogInformation("LocalServiceBus listening on {Host}:{Port} with {Queues} queue(s) and {Topics} topic(s)",
+            options.Host, host.Port, configuration.Queues.Count, configuration.Topics.Count);
+        return Task.FromResult(host);
+    }
+
+    public int Port => acceptor.Port;
 
     /// <summary>Endpoint=sb://localhost:&lt;port&gt;;SharedAccessKeyName=...;SharedAccessKey=...;UseDevelopmentEmulator=true;</summary>
-    public string ConnectionString => throw new NotImplementedException();
+    public string ConnectionString =>
+        $"Endpoint=sb://localhost:{Port};SharedAccessKeyName={options.KeyName};SharedAccessKey={options.Key};UseDevelopmentEmulator=true;";
 
     /// <summary>Drops every connection and stops listening, keeping entities and messages (locks are released): a broker outage.</summary>
-    public Task SuspendAsync() => throw new NotImplementedException();
+    public async Task SuspendAsync()
+    {
+        await stateGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (suspended)
+            {
+                return;
+            }
+
+            suspended = true;
+            await acceptor.StopListeningAsync(resetConnections: true).ConfigureAwait(false);
+            var work = new DeferredWork();
+            foreach (var entity in registry.AllReceivable)
+            {
+                entity.ReleaseAll(work);
+            }
+
+            work.Run();
+            logger.LogInformation("LocalServiceBus suspended: connections dropped, messages kept");
+        }
+        finally
+        {
+            stateGate.Release();
+        }
+    }
 
     /// <summary>Listens again on the same port after <see cref="SuspendAsync"/>.</summary>
-    public Task ResumeAsync() => throw new NotImplementedException();
+    public async Task ResumeAsync()
+    {
+        await stateGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!suspended)
+            {
+                return;
+            }
+
+            acceptor.Listen(options.Host, Port);
+            suspended = false;
+            logger.LogInformation("LocalServiceBus resumed on port {Port}", Port);
+        }
+        finally
+        {
+            stateGate.Release();
+        }
+    }
 
     /// <summary>Messages available (not locked, not dead-lettered) in a queue or subscription, e.g. "token-streams/Subscriptions/sse-service-token-streams".</summary>
-    public int ActiveMessageCount(string entityPath) => throw new NotImplementedException();
+    public int ActiveMessageCount(string entityPath) => Entity(entityPath).ActiveMessageCount;
 
     /// <summary>Messages currently locked by a receiver in a queue or subscription.</summary>
-    public int LockedMessageCount(string entityPath) => throw new NotImplementedException();
+    public int LockedMessageCount(string entityPath) => Entity(entityPath).LockedMessageCount;
 
-    public int DeadLetterMessageCount(string entityPath) => throw new NotImplementedException();
+    public int DeadLetterMessageCount(string entityPath)
+    {
+        var entity = Entity(entityPath);
+        return (entity.IsDeadLetterQueue ? entity : entity.DeadLetterQueue!).TotalMessageCount;
+    }
 
-    public bool IsSessionLocked(string entityPath, string sessionId) => throw new NotImplementedException();
+    public bool IsSessionLocked(string entityPath, string sessionId) => Entity(entityPath).IsSessionLocked(sessionId);
 
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        await stateGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+        }
+        finally
+        {
+            stateGate.Release();
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await acceptor.StopListeningAsync(resetConnections: false).ConfigureAwait(false);
+        listener.Close();
+        acceptor.Dispose();
+        await sweeper.ConfigureAwait(false);
+        stopping.Dispose();
+        logger.LogInformation("LocalServiceBus stopped");
+    }
+
+    MessageEntity Entity(string entityPath) =>
+        registry.TryGetReceivable(EntityRegistry.NormalizePath(entityPath), out var entity)
+            ? entity
+            : throw new ArgumentException($"No queue, subscription or dead-letter queue '{entityPath}'.", nameof(entityPath));
+
+    async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var work = new DeferredWork();
+                    foreach (var entity in registry.AllReceivable)
+                    {
+                        entity.ExpireLocks(work);
+                    }
+
+                    work.Run();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    logger.LogError(exception, "Lock expiry sweep failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 }

@@ -1,0 +1,158 @@
+using System.Net.Sockets;
+using System.Security.Principal;
+using Amqp;
+using Amqp.Listener;
+
+namespace SseFunctions.LocalServiceBus.Protocol;
+
+/// <summary>
+/// One accepted TCP connection under an AMQPNetLite connection: buffered reads (starting with any bytes read during SASL),
+/// gathered writes, an abrupt close for simulated outages, and a pause before the first AMQP write after the SASL outcome
+/// (the rhea-based SDK stalls when the SASL outcome and the AMQP header arrive in one read).
+/// </summary>
+public sealed class SocketTransport : IAsyncTransport, IAuthenticated
+{
+    static readonly TimeSpan PauseAfterSaslOutcome = TimeSpan.FromMilliseconds(15);
+    readonly Socket socket;
+    readonly byte[] readBuffer;
+    int readOffset;
+    int readCount;
+    long firstWriteNotBefore;
+    int closed;
+
+    public SocketTransport(Socket socket, ReadOnlySpan<byte> alreadyRead, IPrincipal? principal, bool pauseFirstWrite)
+    {
+        this.socket = socket;
+        readBuffer = new byte[Math.Max(16 * 1024, alreadyRead.Length)];
+        alreadyRead.CopyTo(readBuffer);
+        readCount = alreadyRead.Length;
+        Principal = principal;
+        if (pauseFirstWrite)
+        {
+            firstWriteNotBefore = Environment.TickCount64 + (long)PauseAfterSaslOutcome.TotalMilliseconds;
+        }
+    }
+
+    public IPrincipal? Principal { get; }
+
+    public event Action<SocketTransport>? Closed;
+
+    public void SetConnection(Connection connection)
+    {
+    }
+
+    public async Task SendAsync(IList<ByteBuffer> bufferList, int listSize)
+    {
+        if (firstWriteNotBefore != 0)
+        {
+            var wait = firstWriteNotBefore - Environment.TickCount64;
+            firstWriteNotBefore = 0;
+            if (wait > 0)
+            {
+                await Task.Delay((int)wait).ConfigureAwait(false);
+            }
+        }
+
+        if (bufferList.Count == 1)
+        {
+            var only = bufferList[0];
+            await SendAllAsync(new ReadOnlyMemory<byte>(only.Buffer, only.Offset, only.Length)).ConfigureAwait(false);
+            return;
+        }
+
+        var segments = new ArraySegment<byte>[bufferList.Count];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var buffer = bufferList[i];
+            segments[i] = new ArraySegment<byte>(buffer.Buffer, buffer.Offset, buffer.Length);
+        }
+
+        var sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+        if (sent < listSize)
+        {
+            throw new SocketException((int)SocketError.ConnectionReset);
+        }
+    }
+
+    public async Task<int> ReceiveAsync(byte[] buffer, int offset, int count)
+    {
+        if (readCount == 0)
+        {
+            readOffset = 0;
+            readCount = await socket.ReceiveAsync(readBuffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+            if (readCount == 0)
+            {
+                return 0;
+            }
+        }
+
+        var n = Math.Min(count, readCount);
+        Buffer.BlockCopy(readBuffer, readOffset, buffer, offset, n);
+        readOffset += n;
+        readCount -= n;
+        return n;
+    }
+
+    public void Send(ByteBuffer buffer) => socket.Send(buffer.Buffer, buffer.Offset, buffer.Length, SocketFlags.None);
+
+    public int Receive(byte[] buffer, int offset, int count) => throw new NotSupportedException("The broker reads asynchronously.");
+
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        socket.Dispose();
+        Closed?.Invoke(this);
+    }
+
+    /// <summary>Resets the connection without an AMQP close, as a network outage would.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        socket.Dispose();
+        Closed?.Invoke(this);
+    }
+
+    async Task SendAllAsync(ReadOnlyMemory<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+            if (sent <= 0)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+
+            data = data[sent..];
+        }
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Amqp;
+using Microsoft.Extensions.Logging;
+
+namespace SseFunctions.LocalServiceBus.Protocol;
+
+/// <summary>
+/// Accepts TCP connections, runs SASL on each concurrently, and hands finished transports to AMQPNetLite's listener
+/// (as its custom transport). Can stop listening and reset every connection (an outage) and listen again on the same port.
+/// </summary>
+public sealed class TcpAcceptor : TransportProvider
+{
+    public const string Scheme = "localservicebus";
+    static readonly TimeSpan SaslTimeout = TimeSpan.FromSeconds(10);
+    readonly Channel<IAsyncTransport> negotiated = Channel.CreateUnbounded<IAsyncTransport>();
+    readonly ConcurrentDictionary<SocketTransport, byte> live = new();
+    readonly SaslNegotiator negotiator;
+    readonly ILogger logger;
+    readonly Lock gate = new();
+    readonly List<Socket> listenSockets = [];
+    readonly List<Task> acceptLoops = [];
+    readonly CancellationTokenSource disposed = new();
+    CancellationTokenSource? listening;
+
+    public TcpAcceptor(SaslNegotiator negotiator, ILogger logger)
+    {
+        this.negotiator = negotiator;
+        this.logger = logger;
+        AddressSchemes = [Scheme];
+    }
+
+    public int Port { get; private set; }
+
+    public int LiveConnectionCount => live.Count;
+
+    /// <summary>Binds the host (a loopback host also binds its other IP family when it can) and starts accepting.</summary>
+    public void Listen(string host, int port)
+    {
+        lock (gate)
+        {
+            var addresses = ResolveAddresses(host);
+            var sockets = new List<Socket>();
+            try
+            {
+                foreach (var address in addresses)
+                {
+                    var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                        {
+                            socket.DualMode = false;
+                        }
+
+                        socket.Bind(new IPEndPoint(address, port));
+                        socket.Listen(512);
+                    }
+                    catch (SocketException) when (sockets.Count > 0 && IPAddress.IsLoopback(address))
+                    {
+                        // The secondary loopback family is optional (no IPv6, or the port is taken there).
+                        socket.Dispose();
+                        continue;
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+
+                    if (port == 0)
+                    {
+                        port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                    }
+
+                    sockets.Add(socket);
+                }
+            }
+            catch
+            {
+                foreach (var socket in sockets)
+                {
+                    socket.Dispose();
+                }
+
+                throw;
+            }
+
+            Port = port;
+            listening = CancellationTokenSource.CreateLinkedTokenSource(disposed.Token);
+            listenSockets.AddRange(sockets);
+            foreach (var socket in sockets)
+            {
+                acceptLoops.Add(AcceptLoopAsync(socket, listening.Token));
+            }
+        }
+    }
+
+    /// <summary>Stops listening; with <paramref name="resetConnections"/>, resets every open connection without an AMQP close.</summary>
+    public async Task StopListeningAsync(bool resetConnections)
+    {
+        Task[] loops;
+        lock (gate)
+        {
+            listening?.Cancel();
+            foreach (var socket in listenSockets)
+            {
+                socket.Dispose();
+            }
+
+            listenSockets.Clear();
+            loops = [.. acceptLoops];
+            acceptLoops.Clear();
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+        if (resetConnections)
+        {
+            foreach (var transport in live.Keys)
+            {
+                transport.Abort();
+            }
+
+            while (negotiated.Reader.TryRead(out var pending))
+            {
+                ((SocketTransport)pending).Abort();
+            }
+        }
+    }
+
+    public override async Task<IAsyncTransport> CreateAsync(Address address)
+    {
+        try
+        {
+            return await negotiated.Reader.ReadAsync(disposed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // AMQPNetLite's accept loop retries at once on errors: park it for good once the broker is disposed.
+            await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public override void Dispose()
+    {
+        disposed.Cancel();
+    }
+
+    static IPAddress[] ResolveAddresses(string host)
+    {
+        if (host is "localhost" or "127.0.0.1")
+        {
+            return [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
+
+        if (host is "::1" or "[::1]")
+        {
+            return [IPAddress.IPv6Loopback, IPAddress.Loopback];
+        }
+
+        if (host is "*" or "0.0.0.0" or "+")
+        {
+            return [IPAddress.Any];
+        }
+
+        return IPAddress.TryParse(host, out var parsed) ? [parsed] : Dns.GetHostAddresses(host);
+    }
+
+    async Task AcceptLoopAsync(Socket listenSocket, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listenSocket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException exception)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                logger.LogWarning("Accept failed: {Error}", exception.SocketErrorCode);
+                continue;
+            }
+
+            socket.NoDelay = true;
+            _ = NegotiateAsync(socket, cancellationToken);
+        }
+    }
+
+    /// <summary>Never throws: a client that fails SASL only loses its own socket.</summary>
+    async Task NegotiateAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SaslTimeout);
+        SocketTransport? transport = null;
+        try
+        {
+            transport = await negotiator.NegotiateAsync(socket, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or EndOfStreamException or ObjectDisposedException)
+        {
+            logger.LogDebug("SASL negotiation with a client failed: {Error}", exception.Message);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "SASL negotiation with a client failed unexpectedly");
+        }
+
+        if (transport is null)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        live[transport] = 0;
+        transport.Closed += t => live.TryRemove(t, out _);
+        if (!negotiated.Writer.TryWrite(transport))
+        {
+            transport.Abort();
+        }
+    }
+}

@@ -34,4 +34,10 @@ public class ServiceBusReceivedMessage
     public string? DeadLetterErrorDescription { get; internal init; }
 
     public IReadOnlyDictionary<string, object> ApplicationProperties { get; internal init; } = new Dictionary<string, object>();
+
+    /// <summary>The AMQP delivery to settle (default for messages built by <see cref="ServiceBusModelFactory"/>).</summary>
+    internal global::Amqp.MessageDelivery Delivery { get; init; }
+
+    /// <summary>The receiver link that delivered the message: only it can settle the message.</summary>
+    internal object? ReceivedBy { get; init; }
 }

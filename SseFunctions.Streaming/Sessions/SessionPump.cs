@@ -79,7 +79,7 @@ internal sealed class SessionPump
     {
         lock (gate)
         {
-            if (!route.Detach(subscription))
+            if (!route.Detach(subscription) || isClosing)
             {
                 return;
             }
@@ -129,6 +129,11 @@ internal sealed class SessionPump
         }
         catch (Exception exception)
         {
+            lock (gate)
+            {
+                isClosing = true;
+            }
+
             if (!firstAttempt.TrySetException(exception))
             {
                 Log.SessionFailed(logger, exception.Message, exception);
@@ -143,7 +148,6 @@ internal sealed class SessionPump
             }
 
             onClosed(this);
-            closing.Dispose();
         }
     }
 

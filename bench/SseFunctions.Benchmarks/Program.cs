@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SseFunctions.Benchmarks;
 using SseFunctions.Benchmarks.BaselineRelay;
 using SseFunctions.Benchmarks.Cli;
@@ -10,6 +11,12 @@ Console.CancelKeyPress += (_, eventArgs) =>
     eventArgs.Cancel = true;
     stop.Cancel();
 };
+
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 if (BaselineRelayOptions.IsRequested(args))
 {

@@ -25,6 +25,7 @@ public sealed class NaiveStreamHandler(ServiceBusClient client, string topicName
         {
             // Starlette's StreamingResponse sends the status and headers before the generator's first item.
             await response.StartAsync(cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
             await using var receiver = await client.AcceptSessionAsync(topicName, subscriptionName, sessionId, cancellationToken: cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {

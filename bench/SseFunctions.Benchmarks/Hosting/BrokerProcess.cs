@@ -20,7 +20,7 @@ public sealed class BrokerProcess : IAsyncDisposable
         var process = ChildProcess.Start(
             "LocalServiceBus",
             "dotnet",
-            [layout.BrokerDll, "--port", "0"],
+            [layout.BrokerDll, "--port", "0", "--log-level", "Warning"],
             new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "1" },
             layout.Root);
         try

@@ -35,10 +35,14 @@ public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
                 await using var service = await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, cancellationToken);
                 await using var sampler = new UsageSampler(service.Process);
 
+                Progress("warm-up");
                 await WarmUpAsync(service, publisher, parameters, runId, cancellationToken);
                 sampler.ResetPeak();
+                Progress($"{parameters.Streams} idle streams, then paced tokens");
                 result = await MeasureStreamsAsync(result, service, broker, publisher, parameters, runId, cancellationToken);
+                Progress("backlog drain");
                 result = await MeasureDrainAsync(result, service, broker, publisher, parameters, runId, cancellationToken);
+                Progress("session release");
                 result = await MeasureReleaseAsync(result, service, bus, sender, parameters, runId, cancellationToken);
                 return result with { PeakWorkingSetMb = sampler.PeakWorkingSetBytes / Megabyte };
             }
@@ -145,6 +149,8 @@ public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
 
         return result with { SessionRelease = LatencySummary.FromTicks(releases) };
     }
+
+    private static void Progress(string phase) => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss}   {phase}");
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -16,6 +16,7 @@ namespace SseFunctions.Streaming.ServiceBus;
 public class ServiceBusSessionReceiver : IAsyncDisposable
 {
     private static readonly IReadOnlyList<ServiceBusReceivedMessage> NoMessages = [];
+    private static readonly TimeSpan MinRenewInterval = TimeSpan.FromMilliseconds(500);
     private readonly AmqpConnection _connection = null!;
     private readonly ReceiverLink _link = null!;
     private readonly Session _session = null!;
@@ -505,8 +506,9 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
+                // at half the remaining time; never more often than every 500 ms (a skewed clock must not make it spin)
                 var remaining = SessionLockedUntil - DateTimeOffset.UtcNow;
-                var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, remaining.Ticks / 2));
+                var delay = TimeSpan.FromTicks(Math.Max(MinRenewInterval.Ticks, remaining.Ticks / 2));
                 await Task.Delay(delay, stop).ConfigureAwait(false);
                 try
                 {

@@ -119,4 +119,37 @@ public class ServiceBusClientResilienceTests
         error.Reason.Should().Be(ServiceBusFailureReason.Unauthorized);
         error.Message.Should().Contain("jwt").And.NotContain("fake-jwt-");
     }
+
+    [Fact]
+    public async Task A_failing_credential_is_unauthorized_and_is_asked_again_next_time()
+    {
+        using var broker = new RecordingCbsBroker();
+        var credential = new FlakyCredential();
+        await using var client = new ServiceBusClient("127.0.0.1", broker.Port, useTls: false, credential, new ServiceBusClientOptions
+        {
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+        });
+        var connection = await client.Scope.GetConnectionAsync(default);
+
+        var first = () => connection.AuthorizeAsync("sb://127.0.0.1/t", default);
+        var error = (await first.Should().ThrowAsync<ServiceBusException>()).Which;
+        error.Reason.Should().Be(ServiceBusFailureReason.Unauthorized);
+        error.Message.Should().Contain("CredentialUnavailableException");
+
+        await connection.AuthorizeAsync("sb://127.0.0.1/t", default);
+        broker.PutTokens.Should().ContainSingle().Which.Token.Should().Be("recovered-jwt");
+    }
+
+    private sealed class FlakyCredential : Azure.Core.TokenCredential
+    {
+        private int _calls;
+
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? throw new Azure.Identity.CredentialUnavailableException("no identity endpoint")
+                : new Azure.Core.AccessToken("recovered-jwt", DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
 }

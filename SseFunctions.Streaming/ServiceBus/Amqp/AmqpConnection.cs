@@ -74,10 +74,21 @@ internal sealed class AmqpConnection : IAsyncDisposable
         catch (Exception e)
         {
             // a connection that opens after we gave up must not leak
+            // (and its failure is observed here)
             _ = connecting.ContinueWith(
-                static t => LinkAttacher.CloseQuietly(t.Result),
+                static t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        LinkAttacher.CloseQuietly(t.Result);
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
                 CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
@@ -124,24 +135,20 @@ internal sealed class AmqpConnection : IAsyncDisposable
     /// <summary>Authorises <paramref name="audience"/> on this connection (put-token once, then refreshed before expiry).</summary>
     public async Task AuthorizeAsync(string audience, CancellationToken cancellationToken)
     {
-        while (true)
+        var authorization = _audiences.GetOrAdd(audience, static (a, self) => new AudienceAuthorization(self, a, self._logger), this);
+        try
         {
-            var authorization = _audiences.GetOrAdd(audience, static (a, self) => new AudienceAuthorization(self, a, self._logger), this);
-            try
-            {
-                await authorization.Authorized.WaitAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (ServiceBusException) when (_audiences.TryRemove(new KeyValuePair<string, AudienceAuthorization>(audience, authorization)))
+            await authorization.Authorized.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // a refused or failed first put-token is not cached: the next caller tries again.
+            if (_audiences.TryRemove(new KeyValuePair<string, AudienceAuthorization>(audience, authorization)))
             {
                 await authorization.DisposeAsync().ConfigureAwait(false);
-                throw;
             }
-            catch (ServiceBusException) when (!_audiences.TryGetValue(audience, out var current) || !ReferenceEquals(current, authorization))
-            {
-                // another caller removed the failed authorisation: it failed for us too.
-                throw;
-            }
+
+            throw IsClosed ? AmqpErrors.ConnectionLost(audience, "Authorization (put-token)") : AmqpErrors.Translate(e, audience, "Authorization (put-token)");
         }
     }
 

@@ -25,12 +25,15 @@ if (!connectionString) {
 }
 
 function rawBody(message) {
-  const raw = message.getRawAmqpMessage();
+  const raw = message._rawAmqpMessage;
+  let body = raw.body;
+  // rhea keeps a Data section as { typecode: 0x75, content: <Buffer> }
+  if (body && typeof body === "object" && "typecode" in body && "content" in body) body = body.content;
   let bytes = null;
-  if (Buffer.isBuffer(raw.body)) bytes = raw.body;
-  else if (raw.body instanceof Uint8Array) bytes = Buffer.from(raw.body);
-  else if (typeof raw.body === "string") bytes = Buffer.from(raw.body, "utf8");
-  return { bodyType: raw.bodyType, body: bytes ? bytes.toString("base64") : null };
+  if (Buffer.isBuffer(body)) bytes = body;
+  else if (body instanceof Uint8Array) bytes = Buffer.from(body);
+  else if (typeof body === "string") bytes = Buffer.from(body, "utf8");
+  return { bodyType: raw.bodyType, body: bytes ? bytes.toString("base64") : null, decodedBody: bytes ? undefined : message.body };
 }
 
 async function send(topic, sessionId, count) {
@@ -51,7 +54,7 @@ async function send(topic, sessionId, count) {
     }
     await sender.sendMessages(messages);
     // an AmqpValue (string) body as well: our client must accept it
-    await sender.sendMessages({ body: "value-body", bodyType: "value", sessionId, messageId: "npm-value" });
+    await sender.sendMessages({ body: "value-body", bodyType: "value", properties: { groupId: sessionId, messageId: "npm-value" } });
     await sender.close();
     console.log(JSON.stringify({ sent: count + 1 }));
   } finally {

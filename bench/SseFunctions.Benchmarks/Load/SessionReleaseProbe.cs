@@ -32,7 +32,6 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
 
         stream.Disconnect();
         var disconnectedAt = Stopwatch.GetTimestamp();
-        await stream.Reading;
         var options = new ServiceBusSessionReceiverOptions { AutoRenewSessionLock = false };
         while (true)
         {
@@ -41,6 +40,7 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
                 var receiver = await bus.AcceptSessionAsync(topicName, subscriptionName, address.SessionId, options, cancellationToken);
                 var releasedAfter = Stopwatch.GetTimestamp() - disconnectedAt;
                 await receiver.DisposeAsync();
+                await stream.Reading;
                 return releasedAfter;
             }
             catch (ServiceBusException exception) when (exception.Reason == ServiceBusFailureReason.SessionCannotBeLocked)

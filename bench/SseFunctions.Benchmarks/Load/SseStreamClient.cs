@@ -17,6 +17,7 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
 
     private readonly List<long> latencyTicks = [];
     private readonly TaskCompletionSource firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource disconnect = new();
     private HttpResponseMessage? response;
     private Stream? body;
     private long receivedAt;
@@ -80,14 +81,23 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
     /// <summary>Starts reading the body in the background until the stream ends; <see cref="Reading"/> is the loop.</summary>
     public void StartReading(CancellationToken cancellationToken) => Reading = ReadToEndAsync(cancellationToken);
 
-    /// <summary>Drops the connection, as a closed browser tab does.</summary>
+    /// <summary>Drops the connection, as a closed browser tab does: the pending read is cancelled, which aborts the connection.</summary>
     public void Disconnect()
     {
+        if (!disconnect.IsCancellationRequested)
+        {
+            disconnect.Cancel();
+        }
+
         body?.Dispose();
         response?.Dispose();
     }
 
-    public void Dispose() => Disconnect();
+    public void Dispose()
+    {
+        Disconnect();
+        disconnect.Dispose();
+    }
 
     public void OnEvent(ReadOnlySpan<byte> data, ReadOnlySpan<byte> lastEventId)
     {
@@ -145,11 +155,12 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
 
         var parser = new SseFrameParser(this);
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disconnect.Token);
         try
         {
             while (EndedAt == 0)
             {
-                var read = await body.ReadAsync(buffer, cancellationToken);
+                var read = await body.ReadAsync(buffer, stop.Token);
                 receivedAt = Stopwatch.GetTimestamp();
                 if (read == 0)
                 {
@@ -162,7 +173,9 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
         {
-            Failure ??= cancellationToken.IsCancellationRequested ? "not ended in time" : "connection lost: " + exception.Message;
+            Failure ??= disconnect.IsCancellationRequested ? "disconnected by the client"
+                : cancellationToken.IsCancellationRequested ? "not ended in time"
+                : "connection lost: " + exception.Message;
         }
         finally
         {

@@ -31,7 +31,7 @@ public static class BenchmarkCommand
                     options.TokensPerStream,
                     options.TokensPerSecondPerStream,
                     options.DrainTokens == 0 ? 0 : Math.Max(1, options.DrainTokens / streams),
-                    Math.Min(options.ReleaseProbes, streams));
+                    options.ReleaseProbes);
                 var results = new List<TargetResult>();
                 foreach (var target in options.Targets)
                 {

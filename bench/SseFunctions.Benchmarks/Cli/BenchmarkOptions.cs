@@ -13,7 +13,7 @@ public sealed class BenchmarkOptions
           --rate 10                  tokens per second per stream in the paced phase
           --drain-tokens 20000       tokens queued before connecting, spread over the streams (throughput phase)
           --release-probes 5         clients disconnected to time the release of their session
-          --targets ours,baseline    what to measure: ours (DevServer), baseline (the naive relay)
+          --targets ours,baseline,direct  ours (DevServer), baseline (the naive relay), direct (no service: the floor)
           --json bench-results/latest.json
           --no-build                 use the Release builds already on disk
         """;
@@ -28,7 +28,7 @@ public sealed class BenchmarkOptions
 
     public int ReleaseProbes { get; private set; } = 5;
 
-    public IReadOnlyList<TargetKind> Targets { get; private set; } = [TargetKind.Ours, TargetKind.Baseline];
+    public IReadOnlyList<TargetKind> Targets { get; private set; } = [TargetKind.Ours, TargetKind.Baseline, TargetKind.Direct];
 
     public string JsonPath { get; private set; } = Path.Combine("bench-results", "latest.json");
 
@@ -120,7 +120,7 @@ public sealed class BenchmarkOptions
                     {
                         if (!Enum.TryParse<TargetKind>(target, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
                         {
-                            problem = $"--targets takes ours and/or baseline, not '{target}'.";
+                            problem = $"--targets takes ours, baseline and/or direct, not '{target}'.";
                             return false;
                         }
 

@@ -8,4 +8,7 @@ public enum TargetKind
 
     /// <summary>The naive relay in the original Python service's style (<see cref="BaselineRelay.BaselineRelayServer"/>).</summary>
     Baseline,
+
+    /// <summary>No service: session receivers in the load generator itself (publisher + broker + client), the floor under both.</summary>
+    Direct,
 }

@@ -30,9 +30,10 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
             throw new InvalidOperationException($"The release probe's stream got no token: {stream.Failure}");
         }
 
+        var options = new ServiceBusSessionReceiverOptions { AutoRenewSessionLock = false };
+        await EnsureHeldElsewhereAsync(address, options, cancellationToken);
         stream.Disconnect();
         var disconnectedAt = Stopwatch.GetTimestamp();
-        var options = new ServiceBusSessionReceiverOptions { AutoRenewSessionLock = false };
         while (true)
         {
             try
@@ -53,5 +54,21 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
                 await Task.Delay(RetryDelay, cancellationToken);
             }
         }
+    }
+
+    /// <summary>Before the disconnect, the session must be locked by the service: otherwise there is nothing to time.</summary>
+    private async Task EnsureHeldElsewhereAsync(StreamAddress address, ServiceBusSessionReceiverOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var receiver = await bus.AcceptSessionAsync(topicName, subscriptionName, address.SessionId, options, cancellationToken);
+            await receiver.DisposeAsync();
+        }
+        catch (ServiceBusException exception) when (exception.Reason == ServiceBusFailureReason.SessionCannotBeLocked)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException($"Session {address.SessionId} was not held by the service while its stream was open.");
     }
 }

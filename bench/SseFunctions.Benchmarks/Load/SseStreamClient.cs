@@ -8,52 +8,19 @@ namespace SseFunctions.Benchmarks.Load;
 
 /// <summary>
 /// One browser-like SSE stream: a GET that stays open, its body parsed for real by <see cref="SseFrameParser"/>.
-/// For every token it records publish-to-receipt (receipt = when the read that brought the bytes returned), and it
-/// notes when the response started, when the first token came and how the stream ended.
+/// A token's receipt time is when the read that brought its bytes returned.
 /// </summary>
-public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddress address) : ISseEventHandler, IDisposable
+public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddress address) : TokenStream(address), ISseEventHandler
 {
     private const int ReadBufferSize = 4096;
 
-    private readonly List<long> latencyTicks = [];
-    private readonly TaskCompletionSource firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource disconnect = new();
     private HttpResponseMessage? response;
     private Stream? body;
     private long receivedAt;
 
-    public StreamAddress Address { get; } = address;
-
-    /// <summary>When the request was sent (Stopwatch ticks).</summary>
-    public long OpenStartedAt { get; private set; }
-
-    /// <summary>When the status line and headers arrived.</summary>
-    public long OpenedAt { get; private set; }
-
-    /// <summary>When the first token event arrived; 0 until then.</summary>
-    public long FirstTokenAt { get; private set; }
-
-    /// <summary>When <c>__END__</c> or an error frame arrived; 0 until then.</summary>
-    public long EndedAt { get; private set; }
-
-    public int TokensReceived { get; private set; }
-
-    /// <summary>The error frame's text, a status code or an exception's message when the stream did not end with <c>__END__</c>.</summary>
-    public string? Failure { get; private set; }
-
-    public bool Ended => EndedAt != 0 && Failure is null;
-
-    /// <summary>Publish-to-receipt of each token whose text is a <see cref="TokenStamp"/>, in Stopwatch ticks.</summary>
-    public IReadOnlyList<long> LatencyTicks => latencyTicks;
-
-    /// <summary>Completes when the first token arrives.</summary>
-    public Task FirstToken => firstToken.Task;
-
-    /// <summary>The read loop, once <see cref="Open"/> started it.</summary>
-    public Task Reading { get; private set; } = Task.CompletedTask;
-
-    /// <summary>Sends the request and waits for the response headers; false (with <see cref="Failure"/>) when it is not a 200 event stream.</summary>
-    public async Task<bool> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Sends the request and waits for the response headers; false (with a failure) when it is not a 200 event stream.</summary>
+    public override async Task<bool> OpenAsync(CancellationToken cancellationToken)
     {
         OpenStartedAt = Stopwatch.GetTimestamp();
         try
@@ -64,7 +31,7 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
             OpenedAt = Stopwatch.GetTimestamp();
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                Failure = $"HTTP {(int)response.StatusCode}";
+                SetFailure($"HTTP {(int)response.StatusCode}");
                 return false;
             }
 
@@ -73,44 +40,39 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            Failure = exception.GetType().Name + ": " + exception.Message;
+            SetFailure(exception.GetType().Name + ": " + exception.Message);
             return false;
         }
     }
 
-    /// <summary>Starts reading the body in the background until the stream ends; <see cref="Reading"/> is the loop.</summary>
-    public void StartReading(CancellationToken cancellationToken) => Reading = ReadToEndAsync(cancellationToken);
-
-    /// <summary>Drops the connection, as a closed browser tab does: the pending read is cancelled, which aborts the connection.</summary>
-    public void Disconnect()
+    /// <summary>Cancels the pending read, which aborts the connection.</summary>
+    public override void Disconnect()
     {
-        if (!disconnect.IsCancellationRequested)
+        try
         {
             disconnect.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed: already disconnected.
         }
 
         body?.Dispose();
         response?.Dispose();
     }
 
-    public void Dispose()
-    {
-        Disconnect();
-        disconnect.Dispose();
-    }
-
     public void OnEvent(ReadOnlySpan<byte> data, ReadOnlySpan<byte> lastEventId)
     {
         if (data.SequenceEqual("__END__"u8))
         {
-            EndedAt = receivedAt;
+            RecordEnd(receivedAt);
             return;
         }
 
         var reader = new Utf8JsonReader(data);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
         {
-            Fail("a data frame that is not a JSON object: " + Encoding.UTF8.GetString(data));
+            RecordFailure(receivedAt, "a data frame that is not a JSON object: " + Encoding.UTF8.GetString(data));
             return;
         }
 
@@ -118,27 +80,17 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         var isError = reader.ValueTextEquals("error"u8);
         if (!reader.Read() || reader.TokenType != JsonTokenType.String || !(isToken || isError))
         {
-            Fail("an unexpected frame: " + Encoding.UTF8.GetString(data));
+            RecordFailure(receivedAt, "an unexpected frame: " + Encoding.UTF8.GetString(data));
             return;
         }
 
         if (isError)
         {
-            Fail("error frame: " + reader.GetString());
+            RecordFailure(receivedAt, "error frame: " + reader.GetString());
             return;
         }
 
-        TokensReceived++;
-        if (FirstTokenAt == 0)
-        {
-            FirstTokenAt = receivedAt;
-            firstToken.TrySetResult();
-        }
-
-        if (!reader.ValueIsEscaped && TokenStamp.TryRead(reader.ValueSpan, out var publishedAt))
-        {
-            latencyTicks.Add(receivedAt - publishedAt);
-        }
+        RecordToken(receivedAt, reader.ValueIsEscaped ? [] : reader.ValueSpan);
     }
 
     public void OnComment(ReadOnlySpan<byte> text)
@@ -146,7 +98,9 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         // `: connected` and `: keep-alive`: nothing to measure.
     }
 
-    private async Task ReadToEndAsync(CancellationToken cancellationToken)
+    protected override void Dispose(bool disposing) => disconnect.Dispose();
+
+    protected override async Task ReadToEndAsync(CancellationToken cancellationToken)
     {
         if (body is null)
         {
@@ -158,13 +112,13 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disconnect.Token);
         try
         {
-            while (EndedAt == 0)
+            while (!HasEnded)
             {
                 var read = await body.ReadAsync(buffer, stop.Token);
                 receivedAt = Stopwatch.GetTimestamp();
                 if (read == 0)
                 {
-                    Failure ??= "the response ended without __END__";
+                    SetFailure("the response ended without __END__");
                     return;
                 }
 
@@ -173,20 +127,13 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
         {
-            Failure ??= disconnect.IsCancellationRequested ? "disconnected by the client"
+            SetFailure(disconnect.IsCancellationRequested ? "disconnected by the client"
                 : cancellationToken.IsCancellationRequested ? "not ended in time"
-                : "connection lost: " + exception.Message;
+                : "connection lost: " + exception.Message);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            firstToken.TrySetResult();
         }
-    }
-
-    private void Fail(string reason)
-    {
-        Failure ??= reason;
-        EndedAt = receivedAt;
     }
 }

@@ -2,15 +2,15 @@ using SseFunctions.Benchmarks.Measurement;
 
 namespace SseFunctions.Benchmarks.Load;
 
-/// <summary>Streams opened together: opened with bounded concurrency (the listen backlog is finite), read in the
+/// <summary>Streams opened together: opened with bounded concurrency (a listen backlog is finite), read in the
 /// background, awaited to their end with a deadline, and summed up.</summary>
 public sealed class StreamGroup : IDisposable
 {
     private const int MaxConcurrentOpens = 200;
 
-    private StreamGroup(IReadOnlyList<SseStreamClient> streams) => Streams = streams;
+    private StreamGroup(IReadOnlyList<TokenStream> streams) => Streams = streams;
 
-    public IReadOnlyList<SseStreamClient> Streams { get; }
+    public IReadOnlyList<TokenStream> Streams { get; }
 
     public int FailedCount => Streams.Count(s => s.Failure is not null);
 
@@ -19,9 +19,9 @@ public sealed class StreamGroup : IDisposable
     public long TokensReceived => Streams.Sum(s => (long)s.TokensReceived);
 
     /// <summary>Opens every stream (request → headers) and starts reading each as soon as it is open.</summary>
-    public static async Task<StreamGroup> OpenAsync(HttpClient http, Uri baseAddress, IReadOnlyList<StreamAddress> addresses, CancellationToken readingToken, CancellationToken cancellationToken)
+    public static async Task<StreamGroup> OpenAsync(Func<StreamAddress, TokenStream> create, IReadOnlyList<StreamAddress> addresses, CancellationToken readingToken, CancellationToken cancellationToken)
     {
-        var group = new StreamGroup(addresses.Select(address => new SseStreamClient(http, baseAddress, address)).ToArray());
+        var group = new StreamGroup(addresses.Select(create).ToArray());
         try
         {
             await Parallel.ForEachAsync(

@@ -47,8 +47,11 @@ public sealed record TargetResult
     /// <summary>Service CPU time per delivered token in the drain phase, microseconds.</summary>
     public double ServiceCpuMicrosecondsPerToken { get; init; } = double.NaN;
 
-    /// <summary>Request sent → first token event, with the token already waiting in the subscription.</summary>
-    public LatencySummary TimeToFirstToken { get; init; } = LatencySummary.Empty;
+    /// <summary>Request sent → first token event, the token already waiting, one stream at a time on an idle service.</summary>
+    public LatencySummary IdleTimeToFirstToken { get; init; } = LatencySummary.Empty;
+
+    /// <summary>Request sent → first token event for the N streams connecting together to the drain phase's backlog.</summary>
+    public LatencySummary DrainTimeToFirstToken { get; init; } = LatencySummary.Empty;
 
     public double PeakWorkingSetMb { get; init; } = double.NaN;
 

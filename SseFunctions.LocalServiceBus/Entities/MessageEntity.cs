@@ -114,7 +114,10 @@ public sealed class MessageEntity
     {
         lock (gate)
         {
-            var message = new EntityMessage(payload, sequenceNumber);
+            var message = new EntityMessage(payload, sequenceNumber)
+            {
+                ExpiresAtUtc = ExpiryFor(payload),
+            };
             if (SessionsEnabled && payload.SessionId is null)
             {
                 if (DeadLetterQueue is null)
@@ -544,6 +547,18 @@ public sealed class MessageEntity
         return false;
     }
 
+    DateTime ExpiryFor(BrokeredMessagePayload payload)
+    {
+        var ttl = Properties.DefaultMessageTimeToLive;
+        if (ttl == TimeSpan.MaxValue || DateTime.MaxValue - payload.EnqueuedTimeUtc <= ttl)
+        {
+            return payload.ExpiresAtUtc;
+        }
+
+        var entityExpiry = payload.EnqueuedTimeUtc + ttl;
+        return entityExpiry < payload.ExpiresAtUtc ? entityExpiry : payload.ExpiresAtUtc;
+    }
+
     static string? InfoText(Error? error, string key)
     {
         if (error?.Info is not { } info)
@@ -728,6 +743,7 @@ public sealed class MessageEntity
         properties[ServiceBusAmqpNames.DeadLetterErrorDescription] = description ?? "";
         var deadLettered = new EntityMessage(message.Payload, message.SequenceNumber)
         {
+            ExpiresAtUtc = DateTime.MaxValue,
             DeliveryCount = message.DeliveryCount,
             ModifiedApplicationProperties = properties,
             ModifiedAnnotations = message.ModifiedAnnotations,

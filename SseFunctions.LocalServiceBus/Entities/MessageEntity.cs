@@ -470,6 +470,44 @@ public sealed class MessageEntity
         }
     }
 
+    /// <summary>Extends the locks of peek-locked messages (not of session messages: their lock is the session's); null when one is lost.</summary>
+    public DateTime[]? RenewMessageLocks(IReadOnlyList<Guid> lockTokens)
+    {
+        lock (gate)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var messages = new EntityMessage[lockTokens.Count];
+            for (var i = 0; i < lockTokens.Count; i++)
+            {
+                EntityMessage? found = null;
+                foreach (var receiver in receivers)
+                {
+                    if (receiver.Unsettled.TryGetValue(lockTokens[i], out var message))
+                    {
+                        found = message;
+                        break;
+                    }
+                }
+
+                if (found is null || found.LockedUntilUtc <= now)
+                {
+                    return null;
+                }
+
+                messages[i] = found;
+            }
+
+            var expirations = new DateTime[messages.Length];
+            for (var i = 0; i < messages.Length; i++)
+            {
+                messages[i].LockedUntilUtc = now + Properties.LockDuration;
+                expirations[i] = messages[i].LockedUntilUtc;
+            }
+
+            return expirations;
+        }
+    }
+
     public (SessionOperationStatus Status, byte[]? State) GetSessionState(string sessionId)
     {
         lock (gate)

@@ -60,7 +60,7 @@ public class ServiceBusSender : IAsyncDisposable
                 await SendOnceAsync(pending, ids, remaining, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (ServiceBusException e) when (e.IsTransient && attempt <= options.MaxRetries && !cancellationToken.IsCancellationRequested && !_closed)
+            catch (ServiceBusException e) when (e.IsTransient && !AmqpConnectionScope.IsConnectFailure(e) && attempt <= options.MaxRetries && !cancellationToken.IsCancellationRequested && !_closed)
             {
                 var delay = _scope.Retry.GetDelay(attempt);
                 Log.SendRetry(_scope.Logger, e, _entityPath, e.Reason, attempt, delay.TotalMilliseconds);

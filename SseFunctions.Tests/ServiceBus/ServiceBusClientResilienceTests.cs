@@ -35,6 +35,9 @@ public class ServiceBusClientResilienceTests
 
         await using var again = await t.Client.AcceptSessionAsync(Topic, Subscription, "s-outage");
         t.Client.Scope.CurrentConnection!.Generation.Should().Be(2);
+        await again.RenewSessionLockAsync(); // $management is re-created on the new connection
+        await again.SetSessionStateAsync(BinaryData.FromString("after-outage"));
+        (await again.GetSessionStateAsync())!.ToString().Should().Be("after-outage");
         var rest = await ReceiveAsync(again, 3, TimeSpan.FromSeconds(2));
         rest.Should().HaveCount(2);
         rest.Select(m => m.SequenceNumber).Should().NotContain(first.SequenceNumber).And.Contain(held.SequenceNumber).And.Contain(three[2].SequenceNumber);
@@ -58,12 +61,20 @@ public class ServiceBusClientResilienceTests
         await t.SendAsync("s-down", 1);
         await t.Bus.SuspendAsync();
 
+        var started = DateTime.UtcNow;
         var accept = () => t.Client.AcceptSessionAsync(Topic, Subscription, "s-down");
         (await accept.Should().ThrowAsync<ServiceBusException>()).Which.Reason.Should().Be(ServiceBusFailureReason.ServiceCommunicationProblem);
-        t.Logs.AllText.Should().Contain("retrying in");
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(3), "connect retries (50 ms, 100 ms) are not multiplied by accept retries");
+        t.Logs.Lines.Count(l => l.Contains("Connecting to Service Bus", StringComparison.Ordinal) && l.Contains("retrying in", StringComparison.Ordinal)).Should().Be(2);
+
+        await using var sender = t.Client.CreateSender(Topic);
+        var send = () => sender.SendMessageAsync(Token("s-down", "while-down"));
+        (await send.Should().ThrowAsync<ServiceBusException>()).Which.Reason.Should().Be(ServiceBusFailureReason.ServiceCommunicationProblem);
 
         await t.Bus.ResumeAsync();
         await using var receiver = await t.Client.AcceptSessionAsync(Topic, Subscription, "s-down");
+        (await ReceiveAsync(receiver, 1)).Should().ContainSingle();
+        await sender.SendMessageAsync(Token("s-down", "after"));
         (await ReceiveAsync(receiver, 1)).Should().ContainSingle();
     }
 

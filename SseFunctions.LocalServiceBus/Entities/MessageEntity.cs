@@ -278,7 +278,7 @@ public sealed class MessageEntity
                     var description = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterErrorDescription);
                     activeCount++;
                     DeadLetterLocked(message, reason, description, work);
-                    return outcome;
+                    return new Rejected();
                 case Modified modified:
                     if (modified.MessageAnnotations is { } annotations)
                     {

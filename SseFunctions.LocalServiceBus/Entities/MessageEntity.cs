@@ -104,7 +104,8 @@ public sealed class MessageEntity
     {
         lock (gate)
         {
-            return sessions.TryGetValue(sessionId, out var session) && session.Owner is not null;
+            return sessions.TryGetValue(sessionId, out var session) && session.Owner is not null &&
+                session.LockedUntilUtc > time.GetUtcNow().UtcDateTime;
         }
     }
 

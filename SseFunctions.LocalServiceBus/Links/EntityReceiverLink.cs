@@ -103,7 +103,7 @@ public sealed class EntityReceiverLink
                     {
                         if (item is OutgoingMessage message)
                         {
-                            Link.SendMessage(message);
+                            Link.SendMessage(message, message.EncodeForTransfer());
                         }
                         else if (ReferenceEquals(item, DrainCompleted))
                         {

@@ -170,6 +170,7 @@ public class ServiceBusSender : IAsyncDisposable
 
     private async Task<LinkState> CreateLinkAsync(Task<LinkState>? previous)
     {
+        await Task.Yield(); // started under _gate: leave it before touching the link
         if (previous is { IsCompletedSuccessfully: true })
         {
             previous.Result.Release();

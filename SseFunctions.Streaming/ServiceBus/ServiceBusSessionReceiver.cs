@@ -223,7 +223,15 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
             }
         }
 
-        Log.SessionLost(_logger, _entityPath, _sessionId, lost.Reason, condition);
+        if (lost.Reason == ServiceBusFailureReason.ServiceCommunicationProblem)
+        {
+            // the connection loss itself is logged once, as a warning: not once per receiver
+            Log.SessionLostWithConnection(_logger, _entityPath, _sessionId, condition);
+        }
+        else
+        {
+            Log.SessionLost(_logger, _entityPath, _sessionId, lost.Reason, condition);
+        }
         try
         {
             _renewStop.Cancel();

@@ -189,6 +189,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
 
     private async Task<RequestResponseLink> CreateManagementLinkAsync(string entityPath, string audience)
     {
+        await Task.Yield(); // runs inside Lazy's lock until its first await: leave it at once
         // Not tied to one caller's cancellation: the link is shared.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Closed);
         timeout.CancelAfter(Retry.Options.TryTimeout);

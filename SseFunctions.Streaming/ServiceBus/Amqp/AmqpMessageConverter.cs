@@ -144,7 +144,7 @@ internal static class AmqpMessageConverter
             Body = GetBody(amqp),
             MessageId = properties?.MessageId?.ToString(),
             SessionId = properties?.GroupId,
-            ContentType = properties?.ContentType.ToString() is { Length: > 0 } contentType ? contentType : null,
+            ContentType = properties?.ContentType?.ToString() is { Length: > 0 } contentType ? contentType : null,
             Subject = properties?.Subject,
             CorrelationId = properties?.CorrelationId?.ToString(),
             SequenceNumber = sequenceNumber,

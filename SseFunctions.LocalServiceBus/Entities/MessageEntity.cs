@@ -274,8 +274,8 @@ public sealed class MessageEntity
                 case Accepted:
                     return outcome;
                 case Rejected rejected:
-                    var reason = rejected.Error?.Info?[ServiceBusAmqpNames.DeadLetterReason] as string ?? rejected.Error?.Description;
-                    var description = rejected.Error?.Info?[ServiceBusAmqpNames.DeadLetterErrorDescription] as string;
+                    var reason = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterReason) ?? rejected.Error?.Description;
+                    var description = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterErrorDescription);
                     activeCount++;
                     DeadLetterLocked(message, reason, description, work);
                     return outcome;
@@ -283,13 +283,6 @@ public sealed class MessageEntity
                     if (modified.MessageAnnotations is { } annotations)
                     {
                         MergeInto(message, annotations);
-                    }
-
-                    if (modified.UndeliverableHere && !modified.DeliveryFailed)
-                    {
-                        activeCount++;
-                        DeadLetterLocked(message, "UndeliverableHere", null, work);
-                        return outcome;
                     }
 
                     AbandonLocked(message, work);
@@ -548,6 +541,17 @@ public sealed class MessageEntity
         }
 
         return false;
+    }
+
+    static string? InfoText(Error? error, string key)
+    {
+        if (error?.Info is not { } info)
+        {
+            return null;
+        }
+
+        Symbol symbol = key;
+        return info.TryGetValue(symbol, out var value) ? value?.ToString() : null;
     }
 
     static void MergeInto(EntityMessage message, Map values)

@@ -220,15 +220,22 @@ public sealed class BrokerContainer : IContainer
         return (true, value as string);
     }
 
-    static void OnCredit(int delta, Fields properties, object state)
+    void OnCredit(int delta, Fields properties, object state)
     {
         var receiver = (EntityReceiverLink)state;
-        var work = new DeferredWork();
-        receiver.Entity.AddCredit(receiver, delta, receiver.Link.IsDraining, work);
-        work.Run();
+        try
+        {
+            var work = new DeferredWork();
+            receiver.Entity.AddCredit(receiver, delta, receiver.Link.IsDraining, work);
+            work.Run();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            logger.LogError(exception, "Handling credit on link {Link} failed", receiver.Name);
+        }
     }
 
-    static void OnDisposition(Message message, DeliveryState deliveryState, bool settled, object state)
+    void OnDisposition(Message message, DeliveryState deliveryState, bool settled, object state)
     {
         if (message is not OutgoingMessage outgoing)
         {
@@ -237,7 +244,17 @@ public sealed class BrokerContainer : IContainer
 
         var receiver = (EntityReceiverLink)state;
         var work = new DeferredWork();
-        var outcome = receiver.Entity.Settle(receiver, outgoing, deliveryState, work);
+        DeliveryState outcome;
+        try
+        {
+            outcome = receiver.Entity.Settle(receiver, outgoing, deliveryState, work);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            logger.LogError(exception, "Settling a delivery on link {Link} failed", receiver.Name);
+            outcome = new Rejected { Error = new Error(ErrorConditions.InternalError) { Description = "The broker could not settle the message." } };
+        }
+
         if (!settled)
         {
             try

@@ -12,11 +12,16 @@ namespace SseFunctions.LocalServiceBus.Protocol;
 /// </summary>
 public sealed class SocketTransport : IAsyncTransport, IAuthenticated
 {
+    const int MaxFrameSize = 1024 * 1024;
     static readonly TimeSpan PauseAfterSaslOutcome = TimeSpan.FromMilliseconds(15);
     readonly Socket socket;
     readonly byte[] readBuffer;
     int readOffset;
     int readCount;
+    byte[] frame = new byte[4096];
+    int frameOffset;
+    int frameRemaining;
+    bool headerPassed;
     long firstWriteNotBefore;
     int closed;
 
@@ -74,23 +79,92 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         }
     }
 
+    /// <summary>Hands AMQPNetLite the protocol header, then whole frames (dispositions rewritten, see <see cref="DispositionKeyRewriter"/>).</summary>
     public async Task<int> ReceiveAsync(byte[] buffer, int offset, int count)
     {
-        if (readCount == 0)
+        if (frameRemaining == 0)
         {
-            readOffset = 0;
-            readCount = await socket.ReceiveAsync(readBuffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
-            if (readCount == 0)
+            await ReadNextUnitAsync().ConfigureAwait(false);
+            if (frameRemaining == 0)
             {
                 return 0;
             }
         }
 
-        var n = Math.Min(count, readCount);
-        Buffer.BlockCopy(readBuffer, readOffset, buffer, offset, n);
-        readOffset += n;
-        readCount -= n;
+        var n = Math.Min(count, frameRemaining);
+        Buffer.BlockCopy(frame, frameOffset, buffer, offset, n);
+        frameOffset += n;
+        frameRemaining -= n;
         return n;
+    }
+
+    async Task ReadNextUnitAsync()
+    {
+        frameOffset = 0;
+        if (!headerPassed)
+        {
+            if (!await FillAsync(frame, 0, 8).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            headerPassed = true;
+            frameRemaining = 8;
+            return;
+        }
+
+        if (!await FillAsync(frame, 0, 4).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame);
+        if (size < 8 || size > MaxFrameSize)
+        {
+            // Let AMQPNetLite see the bad size and refuse it with a clear error.
+            frameRemaining = 4;
+            return;
+        }
+
+        if (frame.Length < size)
+        {
+            var larger = new byte[Math.Max(size, frame.Length * 2)];
+            Buffer.BlockCopy(frame, 0, larger, 0, 4);
+            frame = larger;
+        }
+
+        if (!await FillAsync(frame, 4, size - 4).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        DispositionKeyRewriter.Rewrite(frame.AsSpan(0, size));
+        frameRemaining = size;
+    }
+
+    async Task<bool> FillAsync(byte[] target, int offset, int count)
+    {
+        while (count > 0)
+        {
+            if (readCount == 0)
+            {
+                readOffset = 0;
+                readCount = await socket.ReceiveAsync(readBuffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                if (readCount == 0)
+                {
+                    return false;
+                }
+            }
+
+            var n = Math.Min(count, readCount);
+            Buffer.BlockCopy(readBuffer, readOffset, target, offset, n);
+            readOffset += n;
+            readCount -= n;
+            offset += n;
+            count -= n;
+        }
+
+        return true;
     }
 
     public void Send(ByteBuffer buffer) => socket.Send(buffer.Buffer, buffer.Offset, buffer.Length, SocketFlags.None);

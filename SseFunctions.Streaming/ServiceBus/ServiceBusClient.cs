@@ -40,6 +40,14 @@ public class ServiceBusClient : IAsyncDisposable
         _scope = new AmqpConnectionScope(host, port, useTls, new CredentialTokenProvider(credential), options, options.LoggerFactory ?? NullLoggerFactory.Instance);
     }
 
+    /// <summary>A connection-string client with its own token provider (tests: short-lived SAS tokens).</summary>
+    internal ServiceBusClient(ServiceBusConnectionString connectionString, CbsTokenProvider tokenProvider, ServiceBusClientOptions? options)
+    {
+        options ??= new ServiceBusClientOptions();
+        FullyQualifiedNamespace = connectionString.Host;
+        _scope = new AmqpConnectionScope(connectionString.Host, connectionString.Port, connectionString.UseTls, tokenProvider, options, options.LoggerFactory ?? NullLoggerFactory.Instance);
+    }
+
     private static string ParseNamespace(string fullyQualifiedNamespace)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fullyQualifiedNamespace);

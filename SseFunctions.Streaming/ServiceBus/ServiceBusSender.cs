@@ -78,19 +78,27 @@ public class ServiceBusSender : IAsyncDisposable
         {
             var amqp = AmqpMessageConverter.ToAmqp(messages[remaining[i]]);
             amqp.Properties.MessageId = ids[remaining[i]];
+            var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            sends[i] = outcome.Task;
             try
             {
-                sends[i] = state.Link.SendAsync(amqp, timeout);
+                // queued on the link (never blocks); the outcome arrives on the I/O thread.
+                state.Link.Send(amqp, OnOutcome, outcome);
             }
             catch (Exception e)
             {
-                sends[i] = Task.FromException(e);
+                outcome.TrySetException(e);
             }
         }
 
         try
         {
-            await Task.WhenAll(sends).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // one timer for the whole batch instead of one per message
+            await Task.WhenAll(sends).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new ServiceBusException($"Send to '{_entityPath}' timed out after {timeout.TotalSeconds:0.#} s waiting for the broker's outcome.", ServiceBusFailureReason.ServiceTimeout, _entityPath, e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -120,6 +128,27 @@ public class ServiceBusSender : IAsyncDisposable
             throw exception;
         }
     }
+
+    private static readonly OutcomeCallback OnOutcome = static (_, _, outcome, state) =>
+    {
+        var completion = (TaskCompletionSource)state!;
+        switch (outcome)
+        {
+            case Accepted:
+                completion.TrySetResult();
+                break;
+            case Rejected rejected:
+                completion.TrySetException(new AmqpException(rejected.Error ?? new Error(new global::Amqp.Types.Symbol("amqp:internal-error"))));
+                break;
+            case Released:
+                completion.TrySetException(new ServiceBusException("The broker released the message (not accepted, not rejected).", ServiceBusFailureReason.ServiceBusy));
+                break;
+            default:
+                // the link or connection closed before an outcome came
+                completion.TrySetException(new AmqpException(new Error(new global::Amqp.Types.Symbol(AmqpConstants.DetachForcedCondition)) { Description = "no outcome: " + outcome }));
+                break;
+        }
+    };
 
     private async Task<LinkState> GetLinkAsync(CancellationToken cancellationToken)
     {

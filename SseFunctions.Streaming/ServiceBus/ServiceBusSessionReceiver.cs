@@ -16,6 +16,7 @@ namespace SseFunctions.Streaming.ServiceBus;
 public class ServiceBusSessionReceiver : IAsyncDisposable
 {
     private static readonly IReadOnlyList<ServiceBusReceivedMessage> NoMessages = [];
+    private static readonly TimeSpan MinRenewInterval = TimeSpan.FromMilliseconds(500);
     private readonly AmqpConnection _connection = null!;
     private readonly ReceiverLink _link = null!;
     private readonly Session _session = null!;
@@ -99,7 +100,8 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
                     Target = new Target { Address = linkName },
                     SndSettleMode = peekLock ? SenderSettleMode.Unsettled : SenderSettleMode.Settled,
                     RcvSettleMode = peekLock ? ReceiverSettleMode.Second : ReceiverSettleMode.First,
-                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds) },
+                    // the broker answers within this (90% of ours) so that "no session" comes back as its timeout, not ours.
+                    Properties = new Fields { [AmqpConstants.LinkTimeout] = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds * 0.9) },
                 }, onAttached),
                 isReceiver: true,
                 entityPath,
@@ -376,15 +378,9 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
     public virtual Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, string deadLetterReason, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
     {
         var delivery = GetDeliveryToSettle(message, "Dead-letter");
-        var info = new Fields { [new Symbol(AmqpConstants.DeadLetterReasonHeader)] = deadLetterReason };
-        if (deadLetterErrorDescription is not null)
-        {
-            info[new Symbol(AmqpConstants.DeadLetterErrorDescriptionHeader)] = deadLetterErrorDescription;
-        }
-
         try
         {
-            _link.Reject(delivery, new Error(new Symbol(AmqpConstants.DeadLetterCondition)) { Info = info });
+            _link.Reject(delivery, AmqpMessageConverter.DeadLetterError(deadLetterReason, deadLetterErrorDescription));
         }
         catch (Exception e)
         {
@@ -510,8 +506,9 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
+                // at half the remaining time; never more often than every 500 ms (a skewed clock must not make it spin)
                 var remaining = SessionLockedUntil - DateTimeOffset.UtcNow;
-                var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, remaining.Ticks / 2));
+                var delay = TimeSpan.FromTicks(Math.Max(MinRenewInterval.Ticks, remaining.Ticks / 2));
                 await Task.Delay(delay, stop).ConfigureAwait(false);
                 try
                 {

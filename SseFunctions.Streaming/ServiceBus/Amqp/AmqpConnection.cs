@@ -93,7 +93,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         connection.AddClosedCallback(result.OnConnectionClosed);
         try
         {
-            var cbsLink = await RequestResponseLink.CreateAsync(result.Sessions.Rent(), AmqpConstants.CbsNode, AmqpConstants.CbsNode, timeout, scope.Logger, cancellationToken).ConfigureAwait(false);
+            var cbsLink = await RequestResponseLink.CreateAsync(result.Sessions.Rent(2), AmqpConstants.CbsNode, AmqpConstants.CbsNode, timeout, scope.Logger, cancellationToken).ConfigureAwait(false);
             result._cbs = new CbsClient(cbsLink);
         }
         catch
@@ -124,24 +124,20 @@ internal sealed class AmqpConnection : IAsyncDisposable
     /// <summary>Authorises <paramref name="audience"/> on this connection (put-token once, then refreshed before expiry).</summary>
     public async Task AuthorizeAsync(string audience, CancellationToken cancellationToken)
     {
-        while (true)
+        var authorization = _audiences.GetOrAdd(audience, static (a, self) => new AudienceAuthorization(self, a, self._logger), this);
+        try
         {
-            var authorization = _audiences.GetOrAdd(audience, static (a, self) => new AudienceAuthorization(self, a, self._logger), this);
-            try
-            {
-                await authorization.Authorized.WaitAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (ServiceBusException) when (_audiences.TryRemove(new KeyValuePair<string, AudienceAuthorization>(audience, authorization)))
+            await authorization.Authorized.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // a refused or failed first put-token is not cached: the next caller tries again.
+            if (_audiences.TryRemove(new KeyValuePair<string, AudienceAuthorization>(audience, authorization)))
             {
                 await authorization.DisposeAsync().ConfigureAwait(false);
-                throw;
             }
-            catch (ServiceBusException) when (!_audiences.TryGetValue(audience, out var current) || !ReferenceEquals(current, authorization))
-            {
-                // another caller removed the failed authorisation: it failed for us too.
-                throw;
-            }
+
+            throw IsClosed ? AmqpErrors.ConnectionLost(audience, "Authorization (put-token)") : AmqpErrors.Translate(e, audience, "Authorization (put-token)");
         }
     }
 
@@ -188,7 +184,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         try
         {
             await AuthorizeAsync(audience, timeout.Token).ConfigureAwait(false);
-            return await RequestResponseLink.CreateAsync(Sessions.Rent(), entityPath + AmqpConstants.ManagementNodeSuffix, entityPath, Retry.Options.TryTimeout, _logger, timeout.Token).ConfigureAwait(false);
+            return await RequestResponseLink.CreateAsync(Sessions.Rent(2), entityPath + AmqpConstants.ManagementNodeSuffix, entityPath, Retry.Options.TryTimeout, _logger, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {

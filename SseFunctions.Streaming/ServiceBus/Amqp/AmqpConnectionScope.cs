@@ -68,6 +68,8 @@ internal sealed class AmqpConnectionScope : IAsyncDisposable
 
     private async Task<AmqpConnection> ConnectWithRetriesAsync(Task<AmqpConnection>? previous)
     {
+        // started under _gate: leave it before doing anything.
+        await Task.Yield();
         if (previous is { IsCompletedSuccessfully: true })
         {
             await previous.Result.DisposeAsync().ConfigureAwait(false);

@@ -160,6 +160,19 @@ internal static class AmqpMessageConverter
         };
     }
 
+    /// <summary>The error of a dead-letter (Rejected) outcome: condition <c>com.microsoft:dead-letter</c>, info
+    /// <c>DeadLetterReason</c> / <c>DeadLetterErrorDescription</c> (symbol keys, as the official SDKs send them).</summary>
+    public static Error DeadLetterError(string reason, string? description)
+    {
+        var info = new Fields { [new Symbol(AmqpConstants.DeadLetterReasonHeader)] = reason };
+        if (description is not null)
+        {
+            info[new Symbol(AmqpConstants.DeadLetterErrorDescriptionHeader)] = description;
+        }
+
+        return new Error(new Symbol(AmqpConstants.DeadLetterCondition)) { Info = info };
+    }
+
     /// <summary>The body as bytes: the Data section(s); an AmqpValue string (UTF-8) or binary is accepted too.</summary>
     public static BinaryData GetBody(Message amqp)
     {

@@ -41,7 +41,17 @@ internal sealed class AudienceAuthorization : IAsyncDisposable
 
     private async Task PutAsync(CancellationToken cancellationToken)
     {
-        var token = await _connection.TokenProvider.GetTokenAsync(Audience, cancellationToken).ConfigureAwait(false);
+        CbsToken token;
+        try
+        {
+            token = await _connection.TokenProvider.GetTokenAsync(Audience, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // e.g. Azure.Identity's CredentialUnavailableException / AuthenticationFailedException
+            throw new ServiceBusException($"Getting a token for '{Audience}' failed: {e.GetType().Name}: {e.Message}", ServiceBusFailureReason.Unauthorized, Audience, e);
+        }
+
         await _connection.Cbs.PutTokenAsync(Audience, token, _connection.Retry.Options.TryTimeout, cancellationToken).ConfigureAwait(false);
         PutCount++;
         _expiresOn = token.ExpiresOn;

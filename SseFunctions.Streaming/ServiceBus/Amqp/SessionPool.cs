@@ -31,8 +31,8 @@ internal sealed class SessionPool
         }
     }
 
-    /// <summary>A session with room for one more link; call <see cref="Return"/> when the link is closed.</summary>
-    public Session Rent()
+    /// <summary>A session with room for <paramref name="links"/> more links; call <see cref="Return"/> (with the same count) when they are closed.</summary>
+    public Session Rent(int links = 1)
     {
         lock (_gate)
         {
@@ -46,7 +46,7 @@ internal sealed class SessionPool
                     continue;
                 }
 
-                if (entry.Links < entry.Capacity && (best is null || entry.Links < best.Links))
+                if (entry.Links + links <= entry.Capacity && (best is null || entry.Links < best.Links))
                 {
                     best = entry;
                 }
@@ -61,19 +61,20 @@ internal sealed class SessionPool
                     {
                         IncomingWindow = 8192,
                         OutgoingWindow = 8192,
-                        HandleMax = LinksPerSession - 1,
+                        // slack above LinksPerSession: a closed link's handle is freed only when the broker answers its detach.
+                        HandleMax = (LinksPerSession * 4) - 1,
                         NextOutgoingId = uint.MaxValue - 2u,
                     },
                     best.OnBegin);
                 _sessions.Add(best);
             }
 
-            best.Links++;
+            best.Links += links;
             return best.Session;
         }
     }
 
-    public void Return(Session session)
+    public void Return(Session session, int links = 1)
     {
         lock (_gate)
         {
@@ -81,7 +82,7 @@ internal sealed class SessionPool
             {
                 if (ReferenceEquals(entry.Session, session))
                 {
-                    entry.Links--;
+                    entry.Links -= links;
                     return;
                 }
             }

@@ -139,6 +139,7 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
 
                 var written = 0;
                 var ended = false;
+                var sentBefore = lastEventId;
                 foreach (var delivery in batch)
                 {
                     var content = delivery.Content;
@@ -178,7 +179,10 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
                     metrics.TokensSent(written);
                     foreach (var delivery in batch)
                     {
-                        metrics.TokenDelivered(delivery.Message.EnqueuedTime, flushed);
+                        if (delivery.Content.Kind == TokenStreamMessageKind.Token && delivery.SequenceNumber > sentBefore)
+                        {
+                            metrics.TokenDelivered(delivery.Message.EnqueuedTime, flushed);
+                        }
                     }
                 }
 

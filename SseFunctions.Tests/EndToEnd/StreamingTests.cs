@@ -21,6 +21,8 @@ public class StreamingTests
         stream.Response.Headers.GetValues("X-Accel-Buffering").Should().Equal("no");
         var preamble = await stream.ReadAsync();
         preamble!.Comment.Should().Be("connected");
+        (await stream.ReadAsync())!.Comment.Should().Be("keep-alive");
+        stream.Retry.Should().Be(3000);
 
         await server.Publisher.SendTokensAsync(session, message, "Hel", "lo", " world");
         await server.Publisher.SendEndAsync(session, message);
@@ -139,7 +141,8 @@ public class StreamingTests
         await server.Publisher.SendEndAsync(session, message);
 
         (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"before\"}", "{\"token\":\"after\"}", "__END__");
-        await WaitUntilAsync(() => server.Broker.DeadLetterMessageCount(StreamingServer.Subscription) == 3);
+        await WaitUntilAsync(() => (server.Broker.DeadLetterMessageCount(StreamingServer.Subscription), server.Broker.ActiveMessageCount(StreamingServer.Subscription), server.Broker.LockedMessageCount(StreamingServer.Subscription)) == (3, 0, 0),
+            describe: () => $"dead-lettered {server.Broker.DeadLetterMessageCount(StreamingServer.Subscription)}, active {server.Broker.ActiveMessageCount(StreamingServer.Subscription)}, locked {server.Broker.LockedMessageCount(StreamingServer.Subscription)}");
     }
 
     [Fact]
@@ -156,8 +159,8 @@ public class StreamingTests
             secondId = long.Parse((await first.ReadDataAsync()).Id!);
         }
 
-        // The browser reconnects saying it has "two"; the broker may redeliver it (completion races the
-        // disconnect), and the service must not send it again.
+        // Once the service has seen the client leave, the browser reconnects saying it has "two".
+        await WaitUntilAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
         await server.Publisher.SendTokensAsync(session, message, "three");
         await server.Publisher.SendEndAsync(session, message);
         await using var resumed = await server.ConnectAsync(session, message, lastEventId: secondId);
@@ -258,14 +261,14 @@ public class StreamingTests
 
     internal static (string Session, string Message) NewIds() => (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
 
-    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The condition did not become true in time.");
+                condition().Should().BeTrue("it should become true within {0} ({1})", timeout ?? TimeSpan.FromSeconds(10), describe?.Invoke() ?? "");
             }
 
             await Task.Delay(20);

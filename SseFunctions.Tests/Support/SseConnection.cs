@@ -7,23 +7,30 @@ public sealed class SseConnection(HttpResponseMessage response, StreamReader rea
 {
     public HttpResponseMessage Response { get; } = response;
 
-    /// <summary>The next event or comment; null at the end of the stream.</summary>
+    /// <summary>The last <c>retry:</c> the server sent, in milliseconds.</summary>
+    public int? Retry { get; private set; }
+
+    /// <summary>The last <c>id:</c> the server sent: what EventSource would send back as Last-Event-ID.</summary>
+    public string? LastEventId { get; private set; }
+
+    /// <summary>The next event with data, or comment; null at the end of the stream. As in EventSource, a block
+    /// without data dispatches nothing: its id and retry fields only update <see cref="LastEventId"/> and <see cref="Retry"/>.</summary>
     public async Task<SseEvent?> ReadAsync(TimeSpan? timeout = null)
     {
         using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         string? id = null;
-        int? retry = null;
         var data = new StringBuilder();
         var hasData = false;
         while (await reader.ReadLineAsync(cancellation.Token) is { } line)
         {
             if (line.Length == 0)
             {
-                if (hasData || id is not null || retry is not null)
+                if (hasData)
                 {
-                    return new SseEvent(id, hasData ? data.ToString() : null, null, retry);
+                    return new SseEvent(id, data.ToString(), null, Retry);
                 }
 
+                id = null;
                 continue;
             }
 
@@ -57,10 +64,10 @@ public sealed class SseConnection(HttpResponseMessage response, StreamReader rea
                     hasData = true;
                     break;
                 case "id":
-                    id = value;
+                    id = LastEventId = value;
                     break;
                 case "retry":
-                    retry = int.Parse(value);
+                    Retry = int.Parse(value);
                     break;
             }
         }

@@ -41,11 +41,12 @@ public sealed class StreamingServer : IAsyncDisposable
         Action<SseStreamingOptions>? tune = null,
         LocalServiceBusHost? broker = null)
     {
-        broker ??= await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0 });
+        broker ??= await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, LoggerFactory = TestLogging() });
         var values = new Dictionary<string, string?>
         {
             [SseStreamingOptionsReader.ConnectionStringSetting] = broker.ConnectionString,
             [SseStreamingOptionsReader.HeartbeatSetting] = "1",
+            [SseStreamingOptionsReader.IdleTimeoutSetting] = "20",
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -57,6 +58,10 @@ public sealed class StreamingServer : IAsyncDisposable
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.ClearProviders();
+            if (Environment.GetEnvironmentVariable("SSE_TEST_LOGS") is not null)
+            {
+                builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");
+            }
             builder.Services.PostConfigure<SseStreamingOptions>(options =>
             {
                 options.SessionRecoveryTimeout = TimeSpan.FromSeconds(5);
@@ -64,9 +69,16 @@ public sealed class StreamingServer : IAsyncDisposable
                 tune?.Invoke(options);
             });
         });
-        var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        // A browser closing an EventSource closes the connection at once; HttpClient would first drain the response.
+        var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
+        var http = new HttpClient(handler) { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http);
     }
+
+    /// <summary>Console logs with timestamps when SSE_TEST_LOGS is set, for looking into a failing test.</summary>
+    private static ILoggerFactory? TestLogging() => Environment.GetEnvironmentVariable("SSE_TEST_LOGS") is null
+        ? null
+        : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff "));
 
     public Task<SseConnection> ConnectAsync(string sessionId, string chatMessageId, long? lastEventId = null, string? origin = null) =>
         ConnectAsync($"/api/stream/{sessionId}/{chatMessageId}", lastEventId, origin);

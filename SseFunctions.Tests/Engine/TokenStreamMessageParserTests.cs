@@ -1,7 +1,7 @@
 using System.Text;
 using SseFunctions.Streaming.Messages;
 
-namespace SseFunctions.Tests.Streaming;
+namespace SseFunctions.Tests.Engine;
 
 public class TokenStreamMessageParserTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
 
-namespace SseFunctions.Tests.Streaming;
+namespace SseFunctions.Tests.Engine;
 
 public class SseStreamingOptionsReaderTests
 {

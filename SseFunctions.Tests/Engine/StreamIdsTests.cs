@@ -1,6 +1,6 @@
 using SseFunctions.Streaming.Http;
 
-namespace SseFunctions.Tests.Streaming;
+namespace SseFunctions.Tests.Engine;
 
 public class StreamIdsTests
 {

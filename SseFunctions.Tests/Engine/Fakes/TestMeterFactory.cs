@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace SseFunctions.Tests.Streaming.Fakes;
+namespace SseFunctions.Tests.Engine.Fakes;
 
 public sealed class TestMeterFactory : IMeterFactory
 {

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using SseFunctions.Streaming.Sse;
 
-namespace SseFunctions.Tests.Streaming;
+namespace SseFunctions.Tests.Engine;
 
 public class SseFramesTests
 {

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using SseFunctions.Streaming.ServiceBus;
 
-namespace SseFunctions.Tests.Streaming.Fakes;
+namespace SseFunctions.Tests.Engine.Fakes;
 
 /// <summary>An in-memory session receiver that records settlements.</summary>
 public sealed class FakeSessionReceiver(string sessionId) : ServiceBusSessionReceiver

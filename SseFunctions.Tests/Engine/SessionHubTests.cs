@@ -4,9 +4,9 @@ using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
 using SseFunctions.Streaming.Messages;
 using SseFunctions.Streaming.Sessions;
-using SseFunctions.Tests.Streaming.Fakes;
+using SseFunctions.Tests.Engine.Fakes;
 
-namespace SseFunctions.Tests.Streaming;
+namespace SseFunctions.Tests.Engine;
 
 /// <summary>The hub's routing rules, over an in-memory receiver.</summary>
 public sealed class SessionHubTests : IAsyncDisposable

@@ -1,6 +1,6 @@
 using SseFunctions.Streaming.ServiceBus;
 
-namespace SseFunctions.Tests.Streaming.Fakes;
+namespace SseFunctions.Tests.Engine.Fakes;
 
 /// <summary>Hands out one <see cref="FakeSessionReceiver"/> per accepted session.</summary>
 public sealed class FakeServiceBusClient : ServiceBusClient

@@ -9,7 +9,7 @@ public sealed class BenchmarkOptions
         usage: dotnet run -c Release --project bench/SseFunctions.Benchmarks -- [options]
 
           --streams 1,100,1000       concurrent SSE streams per scenario (10000 is opt-in)
-          --tokens-per-stream 20     tokens each stream receives in the paced (latency) phase
+          --tokens-per-stream 30     tokens each stream receives in the paced (latency) phase
           --rate 10                  tokens per second per stream in the paced phase
           --drain-tokens 20000       tokens queued before connecting, spread over the streams (throughput phase)
           --release-probes 5         clients disconnected to time the release of their session
@@ -20,7 +20,7 @@ public sealed class BenchmarkOptions
 
     public IReadOnlyList<int> StreamCounts { get; private set; } = [1, 100, 1000];
 
-    public int TokensPerStream { get; private set; } = 20;
+    public int TokensPerStream { get; private set; } = 30;
 
     public double TokensPerSecondPerStream { get; private set; } = 10;
 

@@ -9,8 +9,8 @@ public sealed class BenchmarkOptions
         usage: dotnet run -c Release --project bench/SseFunctions.Benchmarks -- [options]
 
           --streams 1,100,1000       concurrent SSE streams per scenario (10000 is opt-in)
-          --tokens-per-stream 30     tokens each stream receives in the paced (latency) phase
-          --rate 10                  tokens per second per stream in the paced phase
+          --tokens-per-stream 20     tokens each stream receives in the paced (latency) phase
+          --rate 4                   tokens per second per stream in the paced phase
           --drain-tokens 20000       tokens queued before connecting, spread over the streams (throughput phase)
           --release-probes 5         clients disconnected to time the release of their session
           --targets ours,baseline,direct  ours (DevServer), baseline (the naive relay), direct (no service: the floor)
@@ -20,9 +20,9 @@ public sealed class BenchmarkOptions
 
     public IReadOnlyList<int> StreamCounts { get; private set; } = [1, 100, 1000];
 
-    public int TokensPerStream { get; private set; } = 30;
+    public int TokensPerStream { get; private set; } = 20;
 
-    public double TokensPerSecondPerStream { get; private set; } = 10;
+    public double TokensPerSecondPerStream { get; private set; } = 4;
 
     public int DrainTokens { get; private set; } = 20_000;
 

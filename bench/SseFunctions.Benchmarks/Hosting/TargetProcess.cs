@@ -60,6 +60,10 @@ public sealed class TargetProcess : IAsyncDisposable
 
     private static ChildProcess StartBaselineRelay(int port, Dictionary<string, string> environment, string workingDirectory)
     {
+        // The benchmark executable is tuned as a load generator (workstation GC); as a relay it gets what an ASP.NET Core
+        // app like the DevServer gets by default, so that the garbage collector is not what the comparison measures.
+        environment["DOTNET_gcServer"] = "1";
+        environment["DOTNET_gcConcurrent"] = "1";
         // The same executable: its apphost when there is one, else `dotnet SseFunctions.Benchmarks.dll`.
         var self = Environment.ProcessPath ?? "dotnet";
         string[] relayArguments = [BaselineRelayOptions.Switch, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];

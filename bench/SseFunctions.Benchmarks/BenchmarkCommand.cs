@@ -1,4 +1,3 @@
-using System.Net;
 using SseFunctions.Benchmarks.Cli;
 using SseFunctions.Benchmarks.Hosting;
 using SseFunctions.Benchmarks.Reporting;
@@ -19,8 +18,7 @@ public static class BenchmarkCommand
                 await ReleaseBuild.RunAsync(layout, cancellationToken);
             }
 
-            using var http = CreateHttpClient();
-            var runner = new ScenarioRunner(layout, http);
+            var runner = new ScenarioRunner(layout);
             var report = new BenchmarkReport(DateTimeOffset.UtcNow, MachineDescription.Current(), []);
             Console.WriteLine(report.Machine.Note);
             var scenarios = new List<ScenarioReport>();
@@ -56,18 +54,4 @@ public static class BenchmarkCommand
             return 130;
         }
     }
-
-    /// <summary>One connection per stream, as many as asked, no proxy, no decompression: the client must never be what limits the service.</summary>
-    private static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = int.MaxValue,
-        UseProxy = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        ConnectTimeout = TimeSpan.FromSeconds(30),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 }

@@ -15,7 +15,7 @@ namespace SseFunctions.Benchmarks.Scenarios;
 /// (session release after a disconnect, time to first token alone). The direct floor has no service: it runs the
 /// paced and drain phases only. A failing phase ends the scenario; what was measured until then is kept.
 /// </summary>
-public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
+public sealed class ScenarioRunner(RepositoryLayout layout)
 {
     private const double Megabyte = 1024 * 1024;
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
@@ -25,6 +25,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
     {
         var result = new TargetResult { Target = target };
         var runId = Guid.NewGuid().ToString("N")[..8];
+        using var http = LoadHttpClient.Create();
         try
         {
             await using var broker = await BrokerProcess.StartAsync(layout, cancellationToken);
@@ -54,7 +55,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
                         if (service is not null)
                         {
                             Progress("session release and first-token probes, one at a time");
-                            result = await MeasureProbesAsync(result, service, bus, sender, publisher, parameters, runId, cancellationToken);
+                            result = await MeasureProbesAsync(result, http, service, bus, sender, publisher, parameters, runId, cancellationToken);
                             result = result with { PeakWorkingSetMb = sampler!.PeakWorkingSetBytes / Megabyte };
                         }
 
@@ -70,7 +71,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, HttpClient http)
         }
     }
 
-    private async Task<TargetResult> MeasureProbesAsync(TargetResult result, TargetProcess service, ServiceBusClient bus, ServiceBusSender sender, WorkloadPublisher publisher, ScenarioParameters parameters, string runId, CancellationToken cancellationToken)
+    private static async Task<TargetResult> MeasureProbesAsync(TargetResult result, HttpClient http, TargetProcess service, ServiceBusClient bus, ServiceBusSender sender, WorkloadPublisher publisher, ScenarioParameters parameters, string runId, CancellationToken cancellationToken)
     {
         var releaseProbe = new SessionReleaseProbe(http, service.BaseAddress, bus, sender, Entities.TopicName, Entities.SubscriptionName);
         var releases = new List<long>();

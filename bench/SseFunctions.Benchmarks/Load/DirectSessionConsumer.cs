@@ -50,7 +50,17 @@ public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName
         }
     }
 
-    protected override void Dispose(bool disposing) => disconnect.Dispose();
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        // Closed by the read loop when it ran; here when it never started.
+        if (receiver is not null)
+        {
+            await receiver.DisposeAsync();
+            receiver = null;
+        }
+
+        disconnect.Dispose();
+    }
 
     protected override async Task ReadToEndAsync(CancellationToken cancellationToken)
     {
@@ -82,6 +92,7 @@ public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName
         finally
         {
             await receiver.DisposeAsync();
+            receiver = null;
         }
     }
 

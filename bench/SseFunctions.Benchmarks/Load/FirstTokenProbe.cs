@@ -12,7 +12,7 @@ public sealed class FirstTokenProbe(HttpClient http, Uri baseAddress, WorkloadPu
     public async Task<long> MeasureAsync(StreamAddress address, CancellationToken cancellationToken)
     {
         await publisher.PublishAsync([address], 1, null, cancellationToken);
-        using var stream = new SseStreamClient(http, baseAddress, address);
+        await using var stream = new SseStreamClient(http, baseAddress, address);
         if (!await stream.OpenAsync(cancellationToken))
         {
             throw new InvalidOperationException($"The first-token probe's stream did not open: {stream.Failure}");

@@ -16,7 +16,7 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
     /// <summary>Stopwatch ticks from the disconnect until the session was accepted elsewhere.</summary>
     public async Task<long> MeasureAsync(StreamAddress address, CancellationToken cancellationToken)
     {
-        using var stream = new SseStreamClient(http, baseAddress, address);
+        await using var stream = new SseStreamClient(http, baseAddress, address);
         if (!await stream.OpenAsync(cancellationToken))
         {
             throw new InvalidOperationException($"The release probe's stream did not open: {stream.Failure}");

@@ -25,7 +25,7 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         OpenStartedAt = Stopwatch.GetTimestamp();
         try
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, Address.Path));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, Address.Path));
             request.Headers.Accept.ParseAdd("text/event-stream");
             response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             OpenedAt = Stopwatch.GetTimestamp();
@@ -98,7 +98,11 @@ public sealed class SseStreamClient(HttpClient http, Uri baseAddress, StreamAddr
         // `: connected` and `: keep-alive`: nothing to measure.
     }
 
-    protected override void Dispose(bool disposing) => disconnect.Dispose();
+    protected override ValueTask DisposeCoreAsync()
+    {
+        disconnect.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     protected override async Task ReadToEndAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ namespace SseFunctions.Benchmarks.Load;
 
 /// <summary>Streams opened together: opened with bounded concurrency (a listen backlog is finite), read in the
 /// background, awaited to their end with a deadline, and summed up.</summary>
-public sealed class StreamGroup : IDisposable
+public sealed class StreamGroup : IAsyncDisposable
 {
     private const int MaxConcurrentOpens = 200;
 
@@ -38,8 +38,7 @@ public sealed class StreamGroup : IDisposable
         }
         catch
         {
-            group.Dispose();
-            await group.WaitReadingAsync(TimeSpan.FromSeconds(10));
+            await group.DisposeAsync();
             throw;
         }
     }
@@ -65,20 +64,14 @@ public sealed class StreamGroup : IDisposable
         }
         catch (TimeoutException)
         {
-            Dispose();
-            await WaitReadingAsync(TimeSpan.FromSeconds(10));
+            await DisposeAsync();
             return false;
         }
     }
 
-    public void Dispose()
+    /// <summary>Disconnects every stream that is still open and waits for all of them to let go.</summary>
+    public async ValueTask DisposeAsync()
     {
-        foreach (var stream in Streams)
-        {
-            stream.Dispose();
-        }
+        await Task.WhenAll(Streams.Select(stream => stream.DisposeAsync().AsTask())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
-
-    private async Task WaitReadingAsync(TimeSpan timeout) =>
-        await Task.WhenAll(Streams.Select(s => s.Reading)).WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 }

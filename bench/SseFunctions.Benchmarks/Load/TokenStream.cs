@@ -5,7 +5,7 @@ namespace SseFunctions.Benchmarks.Load;
 /// publish-to-receipt time, the first token, the end, and why it failed if it did. Subclasses read from their source
 /// (an SSE response, or a session receiver straight on the broker) and report what arrives.
 /// </summary>
-public abstract class TokenStream(StreamAddress address) : IDisposable
+public abstract class TokenStream(StreamAddress address) : IAsyncDisposable
 {
     private readonly List<long> latencyTicks = [];
     private readonly TaskCompletionSource firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,16 +49,16 @@ public abstract class TokenStream(StreamAddress address) : IDisposable
     /// <summary>Drops the stream at once, as a closed browser tab does.</summary>
     public abstract void Disconnect();
 
-    public void Dispose()
+    /// <summary>Disconnects, waits for the read loop to stop (it never throws), then releases what the stream holds.</summary>
+    public async ValueTask DisposeAsync()
     {
         Disconnect();
-        Dispose(true);
+        await Reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await DisposeCoreAsync();
         GC.SuppressFinalize(this);
     }
 
-    protected virtual void Dispose(bool disposing)
-    {
-    }
+    protected abstract ValueTask DisposeCoreAsync();
 
     protected abstract Task ReadToEndAsync(CancellationToken cancellationToken);
 

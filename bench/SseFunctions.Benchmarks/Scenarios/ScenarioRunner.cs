@@ -103,7 +103,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
             for (var round = 0; round < 2; round++)
             {
                 var addresses = StreamAddress.Create($"warm{round}", runId, parameters.WarmUpStreams);
-                using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
+                await using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
                 await publisher.PublishAsync(addresses, 20, null, cancellationToken);
                 if (!await group.WaitAllEndedAsync(TimeSpan.FromSeconds(60), cancellationToken) || group.FailedCount > 0)
                 {
@@ -118,7 +118,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
         {
             var before = service?.Process.ReadUsage();
             var addresses = StreamAddress.Create("paced", runId, parameters.Streams);
-            using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
+            await using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
             result = result with { Open = group.OpenLatency(), StreamsFailed = group.FailedCount, FirstStreamFailure = group.FirstFailure };
 
             // Let the service finish accepting (the baseline answers before it accepts) and the heap settle.
@@ -165,7 +165,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
             await publisher.PublishAsync(addresses, parameters.DrainTokensPerStream, null, cancellationToken);
             var cpu = CpuMeter.Start(service?.Process, broker.Process);
             var started = Stopwatch.GetTimestamp();
-            using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
+            await using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
             var total = (long)parameters.Streams * parameters.DrainTokensPerStream;
             var allEnded = await group.WaitAllEndedAsync(TimeSpan.FromSeconds(60 + (total / 2000.0)), cancellationToken);
             var usage = cpu.Stop();

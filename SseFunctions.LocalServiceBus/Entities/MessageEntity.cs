@@ -175,6 +175,9 @@ public sealed class MessageEntity
                     }
 
                     LoseSessionLockLocked(session, owner, work);
+
+                    // Unlocking may have removed an empty session or handed it to a waiting next-available receiver.
+                    session = GetOrCreateSessionLocked(sessionId);
                     if (session.Owner is not null)
                     {
                         work.CompleteAttach(receiver, null, default, new Error(ErrorConditions.SessionCannotBeLocked)

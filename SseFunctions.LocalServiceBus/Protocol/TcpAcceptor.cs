@@ -17,6 +17,7 @@ public sealed class TcpAcceptor : TransportProvider
     static readonly TimeSpan SaslTimeout = TimeSpan.FromSeconds(10);
     readonly Channel<IAsyncTransport> negotiated = Channel.CreateUnbounded<IAsyncTransport>();
     readonly ConcurrentDictionary<SocketTransport, byte> live = new();
+    readonly ConcurrentDictionary<Socket, Task> negotiations = new();
     readonly SaslNegotiator negotiator;
     readonly ILogger logger;
     readonly Lock gate = new();
@@ -117,6 +118,7 @@ public sealed class TcpAcceptor : TransportProvider
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
+        await Task.WhenAll(negotiations.Values).ConfigureAwait(false);
         if (resetConnections)
         {
             foreach (var transport in live.Keys)
@@ -209,12 +211,26 @@ public sealed class TcpAcceptor : TransportProvider
             }
 
             socket.NoDelay = true;
-            _ = NegotiateAsync(socket, cancellationToken);
+            negotiations[socket] = NegotiateAsync(socket, cancellationToken);
         }
     }
 
-    /// <summary>Never throws: a client that fails SASL only loses its own socket.</summary>
+    /// <summary>Never throws: a client that fails SASL only loses its own socket. Tracked until done, awaited on stop.</summary>
     async Task NegotiateAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        // Let the accept loop register this task before it can finish and unregister itself.
+        await Task.Yield();
+        try
+        {
+            await NegotiateCoreAsync(socket, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            negotiations.TryRemove(socket, out _);
+        }
+    }
+
+    async Task NegotiateCoreAsync(Socket socket, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(SaslTimeout);

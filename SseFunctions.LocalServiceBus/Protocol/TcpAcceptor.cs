@@ -104,9 +104,12 @@ public sealed class TcpAcceptor : TransportProvider
     public async Task StopListeningAsync(bool resetConnections)
     {
         Task[] loops;
+        CancellationTokenSource? stopped;
         lock (gate)
         {
-            listening?.Cancel();
+            stopped = listening;
+            listening = null;
+            stopped?.Cancel();
             foreach (var socket in listenSockets)
             {
                 socket.Dispose();
@@ -119,6 +122,7 @@ public sealed class TcpAcceptor : TransportProvider
 
         await Task.WhenAll(loops).ConfigureAwait(false);
         await Task.WhenAll(negotiations.Values).ConfigureAwait(false);
+        stopped?.Dispose();
         if (resetConnections)
         {
             foreach (var transport in live.Keys)

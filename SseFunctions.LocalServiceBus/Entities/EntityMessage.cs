@@ -20,8 +20,6 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
     /// <summary>Application properties that replace the payload's (abandon/dead-letter with properties to modify).</summary>
     public Map? ModifiedApplicationProperties { get; set; }
 
-    public Map? ModifiedAnnotations { get; set; }
-
     public MessageSession? Session { get; set; }
 
     public Guid LockToken { get; set; }
@@ -57,14 +55,6 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
             foreach (var key in original.Map.Keys)
             {
                 annotations.Map[key] = original.Map[key];
-            }
-        }
-
-        if (ModifiedAnnotations is { } modified)
-        {
-            foreach (var key in modified.Keys)
-            {
-                annotations.Map[key] = modified[key];
             }
         }
 
@@ -108,12 +98,4 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
 
         return copy;
     }
-}
-
-/// <summary>Orders messages by sequence number: FIFO within an entity or a session.</summary>
-public sealed class SequenceNumberComparer : IComparer<EntityMessage>
-{
-    public static SequenceNumberComparer Instance { get; } = new();
-
-    public int Compare(EntityMessage? x, EntityMessage? y) => (x?.SequenceNumber ?? long.MinValue).CompareTo(y?.SequenceNumber ?? long.MinValue);
 }

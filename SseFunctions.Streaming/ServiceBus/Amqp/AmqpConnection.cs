@@ -181,10 +181,11 @@ internal sealed class AmqpConnection : IAsyncDisposable
                     throw AmqpErrors.ConnectionLost(entityPath, "Management request");
                 }
             }
-            catch (ServiceBusException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // a failed attach is not cached: the next request tries again
                 _management.TryRemove(new KeyValuePair<string, Lazy<Task<RequestResponseLink>>>(entityPath, lazy));
-                throw;
+                throw AmqpErrors.Translate(e, entityPath, "Attach to $management");
             }
         }
     }

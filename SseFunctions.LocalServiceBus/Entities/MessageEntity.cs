@@ -9,12 +9,6 @@ using SseFunctions.LocalServiceBus.Sessions;
 
 namespace SseFunctions.LocalServiceBus.Entities;
 
-public enum SessionOperationStatus
-{
-    Ok,
-    SessionLockLost,
-}
-
 /// <summary>
 /// A queue, a subscription or a dead-letter queue: its messages, sessions, locks and receivers.
 /// One gate per entity guards all of it; critical sections never do I/O (see <see cref="DeferredWork"/>).
@@ -114,7 +108,10 @@ public sealed class MessageEntity
     {
         lock (gate)
         {
-            var message = new EntityMessage(payload, sequenceNumber);
+            var message = new EntityMessage(payload, sequenceNumber)
+            {
+                ExpiresAtUtc = ExpiryFor(payload),
+            };
             if (SessionsEnabled && payload.SessionId is null)
             {
                 if (DeadLetterQueue is null)
@@ -467,6 +464,44 @@ public sealed class MessageEntity
         }
     }
 
+    /// <summary>Extends the locks of peek-locked messages (not of session messages: their lock is the session's); null when one is lost.</summary>
+    public DateTime[]? RenewMessageLocks(IReadOnlyList<Guid> lockTokens)
+    {
+        lock (gate)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var messages = new EntityMessage[lockTokens.Count];
+            for (var i = 0; i < lockTokens.Count; i++)
+            {
+                EntityMessage? found = null;
+                foreach (var receiver in receivers)
+                {
+                    if (receiver.Unsettled.TryGetValue(lockTokens[i], out var message))
+                    {
+                        found = message;
+                        break;
+                    }
+                }
+
+                if (found is null || found.LockedUntilUtc <= now)
+                {
+                    return null;
+                }
+
+                messages[i] = found;
+            }
+
+            var expirations = new DateTime[messages.Length];
+            for (var i = 0; i < messages.Length; i++)
+            {
+                messages[i].LockedUntilUtc = now + Properties.LockDuration;
+                expirations[i] = messages[i].LockedUntilUtc;
+            }
+
+            return expirations;
+        }
+    }
+
     public (SessionOperationStatus Status, byte[]? State) GetSessionState(string sessionId)
     {
         lock (gate)
@@ -542,6 +577,18 @@ public sealed class MessageEntity
         }
 
         return false;
+    }
+
+    DateTime ExpiryFor(BrokeredMessagePayload payload)
+    {
+        var ttl = Properties.DefaultMessageTimeToLive;
+        if (ttl == TimeSpan.MaxValue || DateTime.MaxValue - payload.EnqueuedTimeUtc <= ttl)
+        {
+            return payload.ExpiresAtUtc;
+        }
+
+        var entityExpiry = payload.EnqueuedTimeUtc + ttl;
+        return entityExpiry < payload.ExpiresAtUtc ? entityExpiry : payload.ExpiresAtUtc;
     }
 
     static string? InfoText(Error? error, string key)
@@ -728,6 +775,7 @@ public sealed class MessageEntity
         properties[ServiceBusAmqpNames.DeadLetterErrorDescription] = description ?? "";
         var deadLettered = new EntityMessage(message.Payload, message.SequenceNumber)
         {
+            ExpiresAtUtc = DateTime.MaxValue,
             DeliveryCount = message.DeliveryCount,
             ModifiedApplicationProperties = properties,
             ModifiedAnnotations = message.ModifiedAnnotations,

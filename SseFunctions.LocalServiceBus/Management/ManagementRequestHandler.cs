@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SseFunctions.LocalServiceBus.Protocol;
 using SseFunctions.LocalServiceBus.Entities;
 using SseFunctions.LocalServiceBus.Links;
+using SseFunctions.LocalServiceBus.Sessions;
 
 namespace SseFunctions.LocalServiceBus.Management;
 
@@ -15,6 +16,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
     public const string GetSessionState = "com.microsoft:get-session-state";
     public const string SetSessionState = "com.microsoft:set-session-state";
     public const string PeekMessage = "com.microsoft:peek-message";
+    public const string RenewLock = "com.microsoft:renew-lock";
 
     public void Handle(ConnectionContext connection, MessageEntity entity, Message request)
     {
@@ -29,6 +31,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
                 GetSessionState => GetState(entity, body),
                 SetSessionState => SetState(entity, body),
                 PeekMessage => Peek(entity, body),
+                RenewLock => RenewMessageLocks(entity, body),
                 _ => ManagementResponse.Error(501, ErrorConditions.NotImplemented, $"The operation '{operation}' is not implemented by LocalServiceBus."),
             };
         }
@@ -51,6 +54,24 @@ public sealed class ManagementRequestHandler(ILogger logger)
         }
 
         return ManagementResponse.Ok(new Map { ["expiration"] = lockedUntil });
+    }
+
+    static ManagementResponse RenewMessageLocks(MessageEntity entity, Map? body)
+    {
+        var tokens = body?["lock-tokens"] switch
+        {
+            Guid[] array => array,
+            Guid single => [single],
+            object[] items => items.Select(item => item is Guid guid ? guid : throw new ArgumentException("lock-tokens must be uuids.")).ToArray(),
+            _ => throw new ArgumentException("lock-tokens (an array of uuids) is required."),
+        };
+        var expirations = entity.RenewMessageLocks(tokens);
+        if (expirations is null)
+        {
+            return ManagementResponse.Error(410, ErrorConditions.MessageLockLost, "The lock of a message is lost, expired or held by a session.");
+        }
+
+        return ManagementResponse.Ok(new Map { ["expirations"] = expirations });
     }
 
     static ManagementResponse GetState(MessageEntity entity, Map? body)
@@ -115,25 +136,4 @@ public sealed class ManagementRequestHandler(ILogger logger)
 
     static ManagementResponse LockLost(string sessionId) =>
         ManagementResponse.Error(410, ErrorConditions.SessionLockLost, $"The lock on session '{sessionId}' is lost or was never held; accept the session again.");
-}
-
-/// <summary>A <c>$management</c> reply: camelCase status properties and an AMQP value body.</summary>
-public sealed record ManagementResponse(int StatusCode, string StatusDescription, Symbol? ErrorCondition, Map? Body)
-{
-    public static ManagementResponse Ok(Map body) => new(200, "OK", null, body);
-
-    public static ManagementResponse Error(int statusCode, Symbol condition, string description) => new(statusCode, description, condition, null);
-
-    public Message ToMessage()
-    {
-        var message = new Message(Body) { ApplicationProperties = new ApplicationProperties() };
-        message.ApplicationProperties["statusCode"] = StatusCode;
-        message.ApplicationProperties["statusDescription"] = StatusDescription;
-        if (ErrorCondition is not null)
-        {
-            message.ApplicationProperties["errorCondition"] = ErrorCondition;
-        }
-
-        return message;
-    }
 }

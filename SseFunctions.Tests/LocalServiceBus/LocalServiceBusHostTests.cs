@@ -187,6 +187,50 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
         (await resumed.ReceiveAsync(TimeSpan.FromSeconds(5))).Body.Should().Be("two");
     }
 
+    [Fact]
+    public async Task A_detach_that_overtakes_a_waiting_next_session_attach_leaves_the_connection_working()
+    {
+        var connection = await ConnectAsync();
+        var attach = new Attach
+        {
+            Source = new Source { Address = Subscription, FilterSet = new Map { [SessionFilter] = null } },
+            Target = new Target { Address = "client" },
+            RcvSettleMode = ReceiverSettleMode.Second,
+        };
+        var waiting = new ReceiverLink(new Session(connection), "next-available", attach, null);
+        await Task.Delay(200);
+
+        await waiting.CloseAsync(TimeSpan.FromSeconds(5), null).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        await SendAsync(connection, Topic, SessionMessage("s9", "after"));
+        var (receiver, _) = await AttachSessionReceiverAsync(connection, "s9");
+        (await receiver.ReceiveAsync(TimeSpan.FromSeconds(5))).Body.Should().Be("after");
+    }
+
+    [Fact]
+    public async Task Next_available_waits_for_a_session_with_messages_and_skips_locked_ones()
+    {
+        var connection = await ConnectAsync();
+        await SendAsync(connection, Topic, SessionMessage("busy", "1"));
+        await AttachSessionReceiverAsync(connection, "busy");
+        var attached = new TaskCompletionSource<Attach>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attach = new Attach
+        {
+            Source = new Source { Address = Subscription, FilterSet = new Map { [SessionFilter] = null } },
+            Target = new Target { Address = "client" },
+            RcvSettleMode = ReceiverSettleMode.Second,
+        };
+        _ = new ReceiverLink(new Session(connection), "next-available", attach, (_, remote) => attached.TrySetResult(remote));
+        await Task.Delay(300);
+        attached.Task.IsCompleted.Should().BeFalse("the only session with messages is locked");
+
+        await SendAsync(connection, Topic, SessionMessage("free", "2"));
+
+        var remote = await attached.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        ((Source)remote.Source).FilterSet[SessionFilter].Should().Be("free");
+        host.IsSessionLocked(Subscription, "free").Should().BeTrue();
+    }
+
     async Task<Connection> ConnectAsync()
     {
         var address = new Address("127.0.0.1", host.Port, "RootManageSharedAccessKey", LocalServiceBusOptions.DevelopmentKey, "/", "amqp");

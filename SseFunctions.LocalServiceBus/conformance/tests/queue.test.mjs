@@ -37,6 +37,21 @@ describe("a queue without sessions", () => {
     await receiver.close();
   });
 
+  it("renewMessageLock extends a peek-lock", async () => {
+    const sender = client.createSender(QUEUE);
+    await sender.sendMessages({ body: "long job" });
+    await sender.close();
+
+    const receiver = client.createReceiver(QUEUE, { maxAutoLockRenewalDurationInMs: 0 });
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    const before = message.lockedUntilUtc;
+    await new Promise((r) => setTimeout(r, 1100));
+    const renewed = await receiver.renewMessageLock(message);
+    assert.ok(renewed.getTime() > before.getTime(), `${renewed.toISOString()} is after ${before.toISOString()}`);
+    await receiver.completeMessage(message);
+    await receiver.close();
+  });
+
   it("moves a message abandoned MaxDeliveryCount times to the dead-letter queue", async () => {
     const sender = client.createSender(QUEUE);
     await sender.sendMessages({ body: "never works", messageId: "poison" });

@@ -54,6 +54,10 @@ internal sealed class AmqpConnection : IAsyncDisposable
         factory.SASL.Profile = SaslProfile.Anonymous;
         factory.AMQP.MaxFrameSize = 256 * 1024;
         factory.TCP.NoDelay = true;
+        if (scope.UseTls && scope.RemoteCertificateValidation is { } validation)
+        {
+            factory.SSL.RemoteCertificateValidationCallback = validation;
+        }
         var address = new Address(scope.Host, scope.Port, user: null, password: null, path: "/", scheme: scope.UseTls ? "amqps" : "amqp");
         var open = new Open
         {

@@ -37,7 +37,7 @@ public sealed class LocalServiceBusHost : IAsyncDisposable
         listener = new ConnectionListener(new Address(options.Host, 5672, null, null, "/", TcpAcceptor.Scheme), container);
         listener.AMQP.ContainerId = "LocalServiceBus";
         listener.AMQP.MaxFrameSize = 256 * 1024;
-        listener.AMQP.MaxSessionsPerConnection = 4096;
+        listener.AMQP.MaxSessionsPerConnection = ushort.MaxValue;
         listener.AMQP.MaxLinksPerSession = 65535;
         listener.AMQP.IdleTimeout = 120_000;
         var handler = new BrokerProtocolHandler(container);

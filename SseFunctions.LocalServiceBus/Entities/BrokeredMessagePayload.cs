@@ -25,7 +25,32 @@ public sealed class BrokeredMessagePayload
             : enqueuedTimeUtc + TimeToLive;
     }
 
+    byte[]? encodedSections;
+
     public Properties? Properties { get; }
+
+    /// <summary>Properties, application properties, body and footer, encoded once (a race only encodes twice).</summary>
+    public byte[] EncodedSections
+    {
+        get
+        {
+            if (encodedSections is { } cached)
+            {
+                return cached;
+            }
+
+            var buffer = new Message
+            {
+                Properties = Properties,
+                ApplicationProperties = ApplicationProperties,
+                BodySection = BodySection,
+                Footer = Footer,
+            }.Encode();
+            var bytes = buffer.Buffer.AsSpan(buffer.Offset, buffer.Length).ToArray();
+            Volatile.Write(ref encodedSections, bytes);
+            return bytes;
+        }
+    }
 
     public ApplicationProperties? ApplicationProperties { get; }
 

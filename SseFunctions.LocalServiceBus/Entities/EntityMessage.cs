@@ -32,7 +32,10 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
 
     public bool IsLocked => Holder is not null;
 
-    public bool IsExpired(DateTime nowUtc) => Payload.ExpiresAtUtc <= nowUtc;
+    /// <summary>When the message expires in this entity: the sooner of its own time to live and the entity's default.</summary>
+    public DateTime ExpiresAtUtc { get; init; } = payload.ExpiresAtUtc;
+
+    public bool IsExpired(DateTime nowUtc) => ExpiresAtUtc <= nowUtc;
 
     /// <summary>The AMQP message as the SDKs expect it on a receiver or in a peek response.</summary>
     public Message ToAmqpMessage(Message target, DateTime? lockedUntilUtc)

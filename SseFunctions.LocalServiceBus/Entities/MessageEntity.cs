@@ -104,7 +104,8 @@ public sealed class MessageEntity
     {
         lock (gate)
         {
-            return sessions.TryGetValue(sessionId, out var session) && session.Owner is not null;
+            return sessions.TryGetValue(sessionId, out var session) && session.Owner is not null &&
+                session.LockedUntilUtc > time.GetUtcNow().UtcDateTime;
         }
     }
 
@@ -113,7 +114,10 @@ public sealed class MessageEntity
     {
         lock (gate)
         {
-            var message = new EntityMessage(payload, sequenceNumber);
+            var message = new EntityMessage(payload, sequenceNumber)
+            {
+                ExpiresAtUtc = ExpiryFor(payload),
+            };
             if (SessionsEnabled && payload.SessionId is null)
             {
                 if (DeadLetterQueue is null)
@@ -278,7 +282,7 @@ public sealed class MessageEntity
                     var description = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterErrorDescription);
                     activeCount++;
                     DeadLetterLocked(message, reason, description, work);
-                    return outcome;
+                    return new Rejected();
                 case Modified modified:
                     if (modified.MessageAnnotations is { } annotations)
                     {
@@ -466,6 +470,44 @@ public sealed class MessageEntity
         }
     }
 
+    /// <summary>Extends the locks of peek-locked messages (not of session messages: their lock is the session's); null when one is lost.</summary>
+    public DateTime[]? RenewMessageLocks(IReadOnlyList<Guid> lockTokens)
+    {
+        lock (gate)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var messages = new EntityMessage[lockTokens.Count];
+            for (var i = 0; i < lockTokens.Count; i++)
+            {
+                EntityMessage? found = null;
+                foreach (var receiver in receivers)
+                {
+                    if (receiver.Unsettled.TryGetValue(lockTokens[i], out var message))
+                    {
+                        found = message;
+                        break;
+                    }
+                }
+
+                if (found is null || found.LockedUntilUtc <= now)
+                {
+                    return null;
+                }
+
+                messages[i] = found;
+            }
+
+            var expirations = new DateTime[messages.Length];
+            for (var i = 0; i < messages.Length; i++)
+            {
+                messages[i].LockedUntilUtc = now + Properties.LockDuration;
+                expirations[i] = messages[i].LockedUntilUtc;
+            }
+
+            return expirations;
+        }
+    }
+
     public (SessionOperationStatus Status, byte[]? State) GetSessionState(string sessionId)
     {
         lock (gate)
@@ -541,6 +583,18 @@ public sealed class MessageEntity
         }
 
         return false;
+    }
+
+    DateTime ExpiryFor(BrokeredMessagePayload payload)
+    {
+        var ttl = Properties.DefaultMessageTimeToLive;
+        if (ttl == TimeSpan.MaxValue || DateTime.MaxValue - payload.EnqueuedTimeUtc <= ttl)
+        {
+            return payload.ExpiresAtUtc;
+        }
+
+        var entityExpiry = payload.EnqueuedTimeUtc + ttl;
+        return entityExpiry < payload.ExpiresAtUtc ? entityExpiry : payload.ExpiresAtUtc;
     }
 
     static string? InfoText(Error? error, string key)
@@ -727,6 +781,7 @@ public sealed class MessageEntity
         properties[ServiceBusAmqpNames.DeadLetterErrorDescription] = description ?? "";
         var deadLettered = new EntityMessage(message.Payload, message.SequenceNumber)
         {
+            ExpiresAtUtc = DateTime.MaxValue,
             DeliveryCount = message.DeliveryCount,
             ModifiedApplicationProperties = properties,
             ModifiedAnnotations = message.ModifiedAnnotations,

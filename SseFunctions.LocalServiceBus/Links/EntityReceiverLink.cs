@@ -103,11 +103,14 @@ public sealed class EntityReceiverLink
                     {
                         if (item is OutgoingMessage message)
                         {
-                            Link.SendMessage(message);
+                            Link.SendMessage(message, message.EncodeForTransfer());
                         }
                         else if (ReferenceEquals(item, DrainCompleted))
                         {
+                            // CompleteDrain advances the delivery count but answers with drain=false; rhea only
+                            // reports "drained" for a flow with drain=true and no credit, so send that too.
                             Link.CompleteDrain();
+                            Link.SetCredit(0, drain: true);
                         }
                     }
                     catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or InvalidOperationException)
@@ -144,7 +147,7 @@ public sealed class EntityReceiverLink
                 attach.Properties[ServiceBusAmqpNames.LockedUntilUtc] = lockedUntilUtc.Ticks;
             }
 
-            Link.CompleteAttach(attach, null);
+            AttachCompletion.Complete(Link, attach, new ReceiverLinkEndpoint(this, logger));
         }
         catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or InvalidOperationException)
         {

@@ -15,6 +15,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
     public const string GetSessionState = "com.microsoft:get-session-state";
     public const string SetSessionState = "com.microsoft:set-session-state";
     public const string PeekMessage = "com.microsoft:peek-message";
+    public const string RenewLock = "com.microsoft:renew-lock";
 
     public void Handle(ConnectionContext connection, MessageEntity entity, Message request)
     {
@@ -29,6 +30,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
                 GetSessionState => GetState(entity, body),
                 SetSessionState => SetState(entity, body),
                 PeekMessage => Peek(entity, body),
+                RenewLock => RenewMessageLocks(entity, body),
                 _ => ManagementResponse.Error(501, ErrorConditions.NotImplemented, $"The operation '{operation}' is not implemented by LocalServiceBus."),
             };
         }
@@ -51,6 +53,24 @@ public sealed class ManagementRequestHandler(ILogger logger)
         }
 
         return ManagementResponse.Ok(new Map { ["expiration"] = lockedUntil });
+    }
+
+    static ManagementResponse RenewMessageLocks(MessageEntity entity, Map? body)
+    {
+        var tokens = body?["lock-tokens"] switch
+        {
+            Guid[] array => array,
+            Guid single => [single],
+            object[] items => items.Select(item => item is Guid guid ? guid : throw new ArgumentException("lock-tokens must be uuids.")).ToArray(),
+            _ => throw new ArgumentException("lock-tokens (an array of uuids) is required."),
+        };
+        var expirations = entity.RenewMessageLocks(tokens);
+        if (expirations is null)
+        {
+            return ManagementResponse.Error(410, ErrorConditions.MessageLockLost, "The lock of a message is lost, expired or held by a session.");
+        }
+
+        return ManagementResponse.Ok(new Map { ["expirations"] = expirations });
     }
 
     static ManagementResponse GetState(MessageEntity entity, Map? body)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Amqp;
 using Amqp.Framing;
@@ -16,6 +17,7 @@ namespace SseFunctions.LocalServiceBus.Protocol;
 public sealed class BrokerContainer : IContainer
 {
     readonly ConcurrentDictionary<Connection, ConnectionContext> connections = new();
+    readonly ConditionalWeakTable<Link, EntityReceiverLink> pendingReceivers = new();
     readonly EntityRegistry registry;
     readonly CbsRequestHandler cbs;
     readonly ManagementRequestHandler management;
@@ -72,7 +74,7 @@ public sealed class BrokerContainer : IContainer
     /// <summary>A detach that arrives before the broker answered a pending attach: answer it first so the link can close.</summary>
     public void OnRemoteDetach(Link link)
     {
-        if (link is ListenerLink { State: EntityReceiverLink receiver } && receiver.Entity.TryCancelPendingAccept(receiver))
+        if (pendingReceivers.TryGetValue(link, out var receiver) && receiver.Entity.TryCancelPendingAccept(receiver))
         {
             receiver.CompleteAttach(null, default, new Error(ErrorConditions.Timeout) { Description = "The receiver was closed while waiting for a session." });
         }
@@ -121,7 +123,7 @@ public sealed class BrokerContainer : IContainer
         Authorize(context, entity.Path);
         var (wantsSession, sessionId) = ReadSessionFilter(attach.Source as Source);
         var receiver = new EntityReceiverLink(link, attach, entity, wantsSession, sessionId, logger);
-        link.InitializeSender(OnCredit, OnDisposition, receiver);
+        pendingReceivers.AddOrUpdate(link, receiver);
         link.AddClosedCallback((_, _) =>
         {
             var closeWork = new DeferredWork();
@@ -218,55 +220,5 @@ public sealed class BrokerContainer : IContainer
         }
 
         return (true, value as string);
-    }
-
-    void OnCredit(int delta, Fields properties, object state)
-    {
-        var receiver = (EntityReceiverLink)state;
-        try
-        {
-            var work = new DeferredWork();
-            receiver.Entity.AddCredit(receiver, delta, receiver.Link.IsDraining, work);
-            work.Run();
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            logger.LogError(exception, "Handling credit on link {Link} failed", receiver.Name);
-        }
-    }
-
-    void OnDisposition(Message message, DeliveryState deliveryState, bool settled, object state)
-    {
-        if (message is not OutgoingMessage outgoing)
-        {
-            return;
-        }
-
-        var receiver = (EntityReceiverLink)state;
-        var work = new DeferredWork();
-        DeliveryState outcome;
-        try
-        {
-            outcome = receiver.Entity.Settle(receiver, outgoing, deliveryState, work);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            logger.LogError(exception, "Settling a delivery on link {Link} failed", receiver.Name);
-            outcome = new Rejected { Error = new Error(ErrorConditions.InternalError) { Description = "The broker could not settle the message." } };
-        }
-
-        if (!settled)
-        {
-            try
-            {
-                receiver.Link.DisposeMessage(message, outcome, true);
-            }
-            catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or InvalidOperationException)
-            {
-                // The link is closing: nothing to confirm.
-            }
-        }
-
-        work.Run();
     }
 }

@@ -55,6 +55,7 @@ public sealed class TcpAcceptor : TransportProvider
                             socket.DualMode = false;
                         }
 
+                        AllowRebindWhileConnectionsLinger(socket);
                         socket.Bind(new IPEndPoint(address, port));
                         socket.Listen(512);
                     }
@@ -147,6 +148,20 @@ public sealed class TcpAcceptor : TransportProvider
     public override void Dispose()
     {
         disposed.Cancel();
+    }
+
+    /// <summary>
+    /// Resume must bind the same port while closed connections sit in TIME_WAIT. Linux needs SO_REUSEADDR for that
+    /// (set raw: .NET's ReuseAddress also sets SO_REUSEPORT there, which would let a second broker share the port).
+    /// </summary>
+    static void AllowRebindWhileConnectionsLinger(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int SolSocket = 1;
+            const int SoReuseAddr = 2;
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        }
     }
 
     static IPAddress[] ResolveAddresses(string host)

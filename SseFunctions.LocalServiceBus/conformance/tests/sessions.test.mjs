@@ -127,7 +127,7 @@ describe("session receivers on a topic subscription", () => {
   it("setSessionState and getSessionState round-trip", async () => {
     const sessionId = newSessionId();
     const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
-    assert.equal(await receiver.getSessionState(), undefined);
+    assert.ok((await receiver.getSessionState()) == null, "a new session has no state");
     await receiver.setSessionState(JSON.stringify({ lastSequenceNumber: 42 }));
     const state = await receiver.getSessionState();
     assert.deepEqual(JSON.parse(Buffer.from(state).toString("utf8")), { lastSequenceNumber: 42 });

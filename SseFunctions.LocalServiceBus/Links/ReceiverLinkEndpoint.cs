@@ -1,0 +1,63 @@
+using Amqp;
+using Amqp.Framing;
+using Amqp.Listener;
+using Microsoft.Extensions.Logging;
+using SseFunctions.LocalServiceBus.Entities;
+using SseFunctions.LocalServiceBus.Protocol;
+
+namespace SseFunctions.LocalServiceBus.Links;
+
+/// <summary>
+/// AMQPNetLite's endpoint for a client receiver. An endpoint (unlike InitializeSender's callbacks) sees every flow,
+/// including a drain request that adds no credit, which the SDK's batching receiver waits on.
+/// </summary>
+public sealed class ReceiverLinkEndpoint(EntityReceiverLink receiver, ILogger logger) : LinkEndpoint
+{
+    public override void OnFlow(FlowContext flowContext)
+    {
+        try
+        {
+            var work = new DeferredWork();
+            receiver.Entity.AddCredit(receiver, flowContext.Messages, receiver.Link.IsDraining, work);
+            work.Run();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            logger.LogError(exception, "Handling credit on link {Link} failed", receiver.Name);
+        }
+    }
+
+    public override void OnDisposition(DispositionContext dispositionContext)
+    {
+        if (dispositionContext.Message is not OutgoingMessage outgoing)
+        {
+            return;
+        }
+
+        var work = new DeferredWork();
+        DeliveryState outcome;
+        try
+        {
+            outcome = receiver.Entity.Settle(receiver, outgoing, outgoing.GetDelivery().State, work);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            logger.LogError(exception, "Settling a delivery on link {Link} failed", receiver.Name);
+            outcome = new Rejected { Error = new Error(ErrorConditions.InternalError) { Description = "The broker could not settle the message." } };
+        }
+
+        if (!dispositionContext.Settled)
+        {
+            try
+            {
+                receiver.Link.DisposeMessage(outgoing, outcome, true);
+            }
+            catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The link is closing: nothing to confirm.
+            }
+        }
+
+        work.Run();
+    }
+}

@@ -103,8 +103,9 @@ public class ServiceBusClient : IAsyncDisposable
         options ??= new ServiceBusSessionReceiverOptions();
         return scope.Retry.RunAsync(
             ct => ServiceBusSessionReceiver.AcceptAsync(scope, entityPath, sessionId, options, ct),
-            e => e.Reason is ServiceBusFailureReason.ServiceCommunicationProblem or ServiceBusFailureReason.ServiceBusy
-                || (e.Reason is ServiceBusFailureReason.ServiceTimeout && sessionId is not null),
+            e => !AmqpConnectionScope.IsConnectFailure(e)
+                && (e.Reason is ServiceBusFailureReason.ServiceCommunicationProblem or ServiceBusFailureReason.ServiceBusy
+                    || (e.Reason is ServiceBusFailureReason.ServiceTimeout && sessionId is not null)),
             (e, attempt, delay) => Log.AcceptRetry(scope.Logger, e, entityPath, e.Reason, attempt, delay.TotalMilliseconds),
             cancellationToken);
     }

@@ -60,7 +60,7 @@ public class ServiceBusSender : IAsyncDisposable
                 await SendOnceAsync(pending, ids, remaining, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (ServiceBusException e) when (e.IsTransient && attempt <= options.MaxRetries && !cancellationToken.IsCancellationRequested && !_closed)
+            catch (ServiceBusException e) when (e.IsTransient && !AmqpConnectionScope.IsConnectFailure(e) && attempt <= options.MaxRetries && !cancellationToken.IsCancellationRequested && !_closed)
             {
                 var delay = _scope.Retry.GetDelay(attempt);
                 Log.SendRetry(_scope.Logger, e, _entityPath, e.Reason, attempt, delay.TotalMilliseconds);
@@ -170,6 +170,7 @@ public class ServiceBusSender : IAsyncDisposable
 
     private async Task<LinkState> CreateLinkAsync(Task<LinkState>? previous)
     {
+        await Task.Yield(); // started under _gate: leave it before touching the link
         if (previous is { IsCompletedSuccessfully: true })
         {
             previous.Result.Release();

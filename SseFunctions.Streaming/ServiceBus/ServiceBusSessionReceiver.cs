@@ -223,7 +223,15 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
             }
         }
 
-        Log.SessionLost(_logger, _entityPath, _sessionId, lost.Reason, condition);
+        if (lost.Reason == ServiceBusFailureReason.ServiceCommunicationProblem)
+        {
+            // the connection loss itself is logged once, as a warning: not once per receiver
+            Log.SessionLostWithConnection(_logger, _entityPath, _sessionId, condition);
+        }
+        else
+        {
+            Log.SessionLost(_logger, _entityPath, _sessionId, lost.Reason, condition);
+        }
         try
         {
             _renewStop.Cancel();
@@ -542,19 +550,47 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
     }
 
     /// <summary>Closes the link: the session lock is released and unsettled messages return to the subscription.</summary>
-    public virtual Task CloseAsync(CancellationToken cancellationToken = default)
+    public virtual async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         if (_link is null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
+        TaskCompletionSource? owner = null;
+        Task closing;
         lock (_creditGate)
         {
-            _closing ??= CloseCoreAsync();
+            if (_closing is null)
+            {
+                owner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _closing = owner.Task;
+            }
+
+            closing = _closing;
         }
 
-        return _closing.WaitAsync(cancellationToken);
+        if (owner is not null)
+        {
+            // the first caller starts the close outside the lock (the detach goes out now); every caller, this one
+            // included, waits for it with its own cancellation. The close's outcome lands in `owner`.
+            _ = CompleteCloseAsync(owner);
+        }
+
+        await closing.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CompleteCloseAsync(TaskCompletionSource owner)
+    {
+        try
+        {
+            await CloseCoreAsync().ConfigureAwait(false);
+            owner.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            owner.TrySetException(e);
+        }
     }
 
     private async Task CloseCoreAsync()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.ServiceBus;
 using SseFunctions.Streaming.ServiceBus.Amqp;
 using static SseFunctions.Tests.ServiceBus.LocalBusTestContext;
@@ -35,6 +36,9 @@ public class ServiceBusClientResilienceTests
 
         await using var again = await t.Client.AcceptSessionAsync(Topic, Subscription, "s-outage");
         t.Client.Scope.CurrentConnection!.Generation.Should().Be(2);
+        await again.RenewSessionLockAsync(); // $management is re-created on the new connection
+        await again.SetSessionStateAsync(BinaryData.FromString("after-outage"));
+        (await again.GetSessionStateAsync())!.ToString().Should().Be("after-outage");
         var rest = await ReceiveAsync(again, 3, TimeSpan.FromSeconds(2));
         rest.Should().HaveCount(2);
         rest.Select(m => m.SequenceNumber).Should().NotContain(first.SequenceNumber).And.Contain(held.SequenceNumber).And.Contain(three[2].SequenceNumber);
@@ -58,12 +62,20 @@ public class ServiceBusClientResilienceTests
         await t.SendAsync("s-down", 1);
         await t.Bus.SuspendAsync();
 
+        var started = DateTime.UtcNow;
         var accept = () => t.Client.AcceptSessionAsync(Topic, Subscription, "s-down");
         (await accept.Should().ThrowAsync<ServiceBusException>()).Which.Reason.Should().Be(ServiceBusFailureReason.ServiceCommunicationProblem);
-        t.Logs.AllText.Should().Contain("retrying in");
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(3), "connect retries (50 ms, 100 ms) are not multiplied by accept retries");
+        t.Logs.Lines.Count(l => l.Contains("Connecting to Service Bus", StringComparison.Ordinal) && l.Contains("retrying in", StringComparison.Ordinal)).Should().Be(2);
+
+        await using var sender = t.Client.CreateSender(Topic);
+        var send = () => sender.SendMessageAsync(Token("s-down", "while-down"));
+        (await send.Should().ThrowAsync<ServiceBusException>()).Which.Reason.Should().Be(ServiceBusFailureReason.ServiceCommunicationProblem);
 
         await t.Bus.ResumeAsync();
         await using var receiver = await t.Client.AcceptSessionAsync(Topic, Subscription, "s-down");
+        (await ReceiveAsync(receiver, 1)).Should().ContainSingle();
+        await sender.SendMessageAsync(Token("s-down", "after"));
         (await ReceiveAsync(receiver, 1)).Should().ContainSingle();
     }
 
@@ -89,7 +101,7 @@ public class ServiceBusClientResilienceTests
     [Fact]
     public async Task A_token_credential_puts_jwt_tokens_for_the_entity_audience_and_refreshes_them()
     {
-        using var broker = new RecordingCbsBroker();
+        using var broker = new FakeServiceBusBroker();
         var credential = new FakeTokenCredential(TimeSpan.FromSeconds(2));
         await using var client = new ServiceBusClient("127.0.0.1", broker.Port, useTls: false, credential, new ServiceBusClientOptions
         {
@@ -123,7 +135,7 @@ public class ServiceBusClientResilienceTests
     [Fact]
     public async Task A_failing_credential_is_unauthorized_and_is_asked_again_next_time()
     {
-        using var broker = new RecordingCbsBroker();
+        using var broker = new FakeServiceBusBroker();
         var credential = new FlakyCredential();
         await using var client = new ServiceBusClient("127.0.0.1", broker.Port, useTls: false, credential, new ServiceBusClientOptions
         {
@@ -151,5 +163,54 @@ public class ServiceBusClientResilienceTests
 
         public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
             ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+
+    [Fact]
+    public async Task A_renewal_refused_with_lock_lost_ends_the_receiver_with_SessionLockLost_on_its_next_receive()
+    {
+        using var broker = new FakeServiceBusBroker("t/Subscriptions/s");
+        broker.RenewFailures.Enqueue((410, "com.microsoft:session-lock-lost"));
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        await using var client = new ServiceBusClient(broker.ConnectionString, new ServiceBusClientOptions
+        {
+            LoggerFactory = loggerFactory,
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+        });
+        await using var receiver = await client.AcceptSessionAsync("t", "s", "s-renew-lost");
+        receiver.SessionLockedUntil.Should().BeBefore(DateTimeOffset.UtcNow.AddSeconds(3));
+
+        await EventuallyAsync(() => receiver.IsClosed, "the first renewal (after ~1 s) is refused", TimeSpan.FromSeconds(4));
+
+        var receive = () => receiver.ReceiveMessagesAsync(1, TimeSpan.FromMilliseconds(100));
+        var error = (await receive.Should().ThrowAsync<ServiceBusException>()).Which;
+        error.Reason.Should().Be(ServiceBusFailureReason.SessionLockLost);
+        error.Message.Should().Contain("s-renew-lost");
+        broker.RenewCount.Should().Be(1);
+        logs.AllText.Should().Contain("Renewing the lock of session s-renew-lost on t/Subscriptions/s failed (SessionLockLost)");
+        logs.AllText.Should().NotContain("fake-key");
+    }
+
+    [Fact]
+    public async Task A_transient_renewal_failure_is_logged_and_retried_and_the_session_stays_open()
+    {
+        using var broker = new FakeServiceBusBroker("t/Subscriptions/s");
+        broker.RenewFailures.Enqueue((503, "com.microsoft:server-busy"));
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        await using var client = new ServiceBusClient(broker.ConnectionString, new ServiceBusClientOptions
+        {
+            LoggerFactory = loggerFactory,
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+        });
+        await using var receiver = await client.AcceptSessionAsync("t", "s", "s-renew-busy");
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        receiver.IsClosed.Should().BeFalse();
+        broker.RenewCount.Should().BeGreaterThanOrEqualTo(3, "a failed renewal is retried sooner, then renewals go on");
+        receiver.SessionLockedUntil.Should().BeAfter(DateTimeOffset.UtcNow);
+        logs.AllText.Should().Contain("failed (ServiceBusy)");
+        (await receiver.ReceiveMessagesAsync(1, TimeSpan.FromMilliseconds(50))).Should().BeEmpty();
     }
 }

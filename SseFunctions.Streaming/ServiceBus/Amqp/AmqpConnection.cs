@@ -74,10 +74,21 @@ internal sealed class AmqpConnection : IAsyncDisposable
         catch (Exception e)
         {
             // a connection that opens after we gave up must not leak
+            // (and its failure is observed here)
             _ = connecting.ContinueWith(
-                static t => LinkAttacher.CloseQuietly(t.Result),
+                static t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        LinkAttacher.CloseQuietly(t.Result);
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
                 CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
@@ -178,6 +189,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
 
     private async Task<RequestResponseLink> CreateManagementLinkAsync(string entityPath, string audience)
     {
+        await Task.Yield(); // runs inside Lazy's lock until its first await: leave it at once
         // Not tied to one caller's cancellation: the link is shared.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Closed);
         timeout.CancelAfter(Retry.Options.TryTimeout);

@@ -91,12 +91,27 @@ internal sealed class AmqpConnectionScope : IAsyncDisposable
                 Log.ConnectFailed(Logger, e, Host, Port, attempt, delay.TotalMilliseconds);
                 await Task.Delay(delay, _disposed.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not ServiceBusException && e is not OperationCanceledException)
+            catch (ServiceBusException e)
             {
-                throw AmqpErrors.Translate(e, null, $"Connecting to '{Host}:{Port}'");
+                MarkConnectRetriesExhausted(e);
+                throw;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var translated = AmqpErrors.Translate(e, null, $"Connecting to '{Host}:{Port}'");
+                MarkConnectRetriesExhausted(translated);
+                throw translated;
             }
         }
     }
+
+    private const string ConnectRetriesExhaustedKey = "SseFunctions.ServiceBus.ConnectRetriesExhausted";
+
+    private static void MarkConnectRetriesExhausted(ServiceBusException exception) => exception.Data[ConnectRetriesExhaustedKey] = true;
+
+    /// <summary>True for a failure of connecting that was already retried with backoff: operations do not retry it again
+    /// (that would multiply the retries and the time to report an outage).</summary>
+    public static bool IsConnectFailure(ServiceBusException exception) => exception.Data.Contains(ConnectRetriesExhaustedKey);
 
     /// <summary>For tests: the current connection if one is open.</summary>
     internal AmqpConnection? CurrentConnection

@@ -51,6 +51,7 @@ internal static class LinkAttacher
         }
         catch (Exception e)
         {
+            attached.TrySetCanceled(); // a later closed callback must not leave an unobserved faulted task
             CloseQuietly(link);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {

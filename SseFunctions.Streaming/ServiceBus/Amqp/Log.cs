@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Session {SessionId} on {EntityPath} was lost: {Reason} ({Condition}).")]
     public static partial void SessionLost(ILogger logger, string entityPath, string sessionId, ServiceBusFailureReason reason, string? condition);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Debug, Message = "Session {SessionId} on {EntityPath} was lost with the connection ({Condition}).")]
+    public static partial void SessionLostWithConnection(ILogger logger, string entityPath, string sessionId, string? condition);
+
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Renewed the lock of session {SessionId} on {EntityPath} until {LockedUntil:O}.")]
     public static partial void SessionLockRenewed(ILogger logger, string entityPath, string sessionId, DateTimeOffset lockedUntil);
 

@@ -148,6 +148,7 @@ internal sealed class RequestResponseLink : IAsyncDisposable
         finally
         {
             _pending.TryRemove(id, out _);
+            waiter.TrySetCanceled(); // no-op when answered; otherwise nothing can fault it unobserved later
         }
     }
 

@@ -1,40 +1,29 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using SseFunctions.LocalServiceBus;
 
-var options = new LocalServiceBusOptions();
-var logLevel = LogLevel.Information;
-for (var i = 0; i < args.Length; i++)
+CommandLine commandLine;
+try
 {
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-    switch (args[i])
-    {
-        case "--port":
-            options.Port = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture);
-            break;
-        case "--config":
-            options.ConfigPath = Value();
-            break;
-        case "--host":
-            options.Host = Value();
-            break;
-        case "--log-level":
-            logLevel = Enum.Parse<LogLevel>(Value(), ignoreCase: true);
-            break;
-        case "-h" or "--help":
-            Console.WriteLine("Usage: SseFunctions.LocalServiceBus [--port 5672] [--config Config.json] [--host 127.0.0.1] [--log-level Information]");
-            return 0;
-        default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Try --help.");
-            return 2;
-    }
+    commandLine = CommandLine.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    Console.Error.WriteLine(exception.Message);
+    Console.Error.WriteLine(CommandLine.Usage);
+    return 2;
+}
+
+if (commandLine.ShowHelp)
+{
+    Console.WriteLine(CommandLine.Usage);
+    return 0;
 }
 
 using var loggerFactory = LoggerFactory.Create(builder => builder
-    .SetMinimumLevel(logLevel)
-    .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
-    .AddFilter("SseFunctions.LocalServiceBus", logLevel));
+    .SetMinimumLevel(commandLine.LogLevel)
+    .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; }));
+var options = commandLine.Options;
 options.LoggerFactory = loggerFactory;
 
 LocalServiceBusHost host;

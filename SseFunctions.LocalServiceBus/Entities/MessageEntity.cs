@@ -9,12 +9,6 @@ using SseFunctions.LocalServiceBus.Sessions;
 
 namespace SseFunctions.LocalServiceBus.Entities;
 
-public enum SessionOperationStatus
-{
-    Ok,
-    SessionLockLost,
-}
-
 /// <summary>
 /// A queue, a subscription or a dead-letter queue: its messages, sessions, locks and receivers.
 /// One gate per entity guards all of it; critical sections never do I/O (see <see cref="DeferredWork"/>).

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SseFunctions.LocalServiceBus.Protocol;
 using SseFunctions.LocalServiceBus.Entities;
 using SseFunctions.LocalServiceBus.Links;
+using SseFunctions.LocalServiceBus.Sessions;
 
 namespace SseFunctions.LocalServiceBus.Management;
 
@@ -135,25 +136,4 @@ public sealed class ManagementRequestHandler(ILogger logger)
 
     static ManagementResponse LockLost(string sessionId) =>
         ManagementResponse.Error(410, ErrorConditions.SessionLockLost, $"The lock on session '{sessionId}' is lost or was never held; accept the session again.");
-}
-
-/// <summary>A <c>$management</c> reply: camelCase status properties and an AMQP value body.</summary>
-public sealed record ManagementResponse(int StatusCode, string StatusDescription, Symbol? ErrorCondition, Map? Body)
-{
-    public static ManagementResponse Ok(Map body) => new(200, "OK", null, body);
-
-    public static ManagementResponse Error(int statusCode, Symbol condition, string description) => new(statusCode, description, condition, null);
-
-    public Message ToMessage()
-    {
-        var message = new Message(Body) { ApplicationProperties = new ApplicationProperties() };
-        message.ApplicationProperties["statusCode"] = StatusCode;
-        message.ApplicationProperties["statusDescription"] = StatusDescription;
-        if (ErrorCondition is not null)
-        {
-            message.ApplicationProperties["errorCondition"] = ErrorCondition;
-        }
-
-        return message;
-    }
 }

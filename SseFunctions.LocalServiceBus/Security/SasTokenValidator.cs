@@ -1,25 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace SseFunctions.LocalServiceBus.Security;
-
-public enum TokenValidationFailure
-{
-    None,
-    Malformed,
-    UnknownKeyName,
-    BadSignature,
-    Expired,
-    AudienceMismatch,
-}
-
-/// <summary>The outcome of validating a put-token request; <see cref="Scope"/> is the entity path the token grants.</summary>
-public readonly record struct TokenValidationResult(TokenValidationFailure Failure, string Scope, DateTimeOffset ExpiresAt)
-{
-    public bool IsValid => Failure == TokenValidationFailure.None;
-}
 
 /// <summary>Validates SAS tokens against the broker's single shared access key.</summary>
 public sealed class SasTokenValidator(string keyName, string key, TimeProvider timeProvider)
@@ -72,35 +55,5 @@ public sealed class SasTokenValidator(string keyName, string key, TimeProvider t
 
         bytes = [];
         return false;
-    }
-}
-
-/// <summary>Turns token resources and audiences (<c>sb://host:port/entity</c>) into comparable entity paths.</summary>
-public static class EntityAudience
-{
-    public static string ToEntityPath(string audience)
-    {
-        var path = audience.Trim();
-        var scheme = path.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0)
-        {
-            var slash = path.IndexOf('/', scheme + 3);
-            path = slash < 0 ? "" : path[(slash + 1)..];
-        }
-
-        return path.Trim('/');
-    }
-
-    /// <summary>True when a token for <paramref name="scope"/> (a namespace or an entity) may be used for <paramref name="entityPath"/>.</summary>
-    public static bool Covers(string scope, string entityPath)
-    {
-        if (scope.Length == 0)
-        {
-            return true;
-        }
-
-        entityPath = entityPath.Trim('/');
-        return entityPath.StartsWith(scope, StringComparison.OrdinalIgnoreCase) &&
-            (entityPath.Length == scope.Length || entityPath[scope.Length] == '/');
     }
 }

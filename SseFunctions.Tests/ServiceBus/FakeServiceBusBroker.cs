@@ -18,14 +18,19 @@ internal sealed class FakeServiceBusBroker : IDisposable
 {
     private readonly ContainerHost _host;
 
-    public FakeServiceBusBroker(string? sessionEntity = null)
+    public FakeServiceBusBroker(string? sessionEntity = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tlsCertificate = null)
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         Port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        _host = new ContainerHost(new Address($"amqp://127.0.0.1:{Port}"));
+        _host = new ContainerHost(new Address($"{(tlsCertificate is null ? "amqp" : "amqps")}://127.0.0.1:{Port}"));
         _host.Listeners[0].SASL.EnableAnonymousMechanism = true;
+        if (tlsCertificate is not null)
+        {
+            _host.Listeners[0].SSL.Certificate = tlsCertificate;
+        }
+
         _host.RegisterRequestProcessor("$cbs", new CbsProcessor(this));
         if (sessionEntity is not null)
         {

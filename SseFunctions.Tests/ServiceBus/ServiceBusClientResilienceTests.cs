@@ -213,4 +213,50 @@ public class ServiceBusClientResilienceTests
         logs.AllText.Should().Contain("failed (ServiceBusy)");
         (await receiver.ReceiveMessagesAsync(1, TimeSpan.FromMilliseconds(50))).Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task Real_namespaces_are_reached_over_tls_and_the_server_certificate_is_checked()
+    {
+        using var certificate = CreateSelfSignedCertificate();
+        using var broker = new FakeServiceBusBroker(tlsCertificate: certificate);
+        var credential = new FakeTokenCredential();
+
+        // the platform's check refuses a self-signed certificate
+        await using (var strict = new ServiceBusClient("127.0.0.1", broker.Port, useTls: true, credential, new ServiceBusClientOptions
+        {
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+        }))
+        {
+            var connect = () => strict.Scope.GetConnectionAsync(default);
+            (await connect.Should().ThrowAsync<ServiceBusException>()).Which.Reason.Should().Be(ServiceBusFailureReason.ServiceCommunicationProblem);
+        }
+
+        // pinned to this certificate, the same client speaks AMQP over TLS: CBS put-token works
+        await using var client = new ServiceBusClient("127.0.0.1", broker.Port, useTls: true, credential, new ServiceBusClientOptions
+        {
+            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+        });
+        var validated = 0;
+        client.Scope.RemoteCertificateValidation = (_, presented, _, _) =>
+        {
+            Interlocked.Increment(ref validated);
+            return presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+        };
+        var connection = await client.Scope.GetConnectionAsync(default);
+        await connection.AuthorizeAsync("sb://127.0.0.1/t", default);
+
+        validated.Should().Be(1);
+        broker.PutTokens.Should().ContainSingle().Which.Type.Should().Be("jwt");
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 CreateSelfSignedCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
 }

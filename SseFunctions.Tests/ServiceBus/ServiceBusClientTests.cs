@@ -323,6 +323,7 @@ public class ServiceBusClientTests
             var connection = t.Client.Scope.CurrentConnection!;
             connection.Generation.Should().Be(1);
             connection.Sessions.SessionCount.Should().BeInRange(2, 4, "256 links per AMQP session");
+            connection.GetPutTokenCount(t.Client.Scope.GetAudience(EntityPath)).Should().Be(1, "concurrent accepts share one put-token (and one refresh timer) per audience");
             var received = await Task.WhenAll(receivers.Select(r => ReceiveAsync(r, 1)));
             received.Should().OnlyContain(list => list.Count == 1);
             await Task.WhenAll(receivers.Select((r, i) => r.CompleteMessageAsync(received[i][0])));

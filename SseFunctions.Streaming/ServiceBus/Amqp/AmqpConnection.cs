@@ -10,7 +10,7 @@ namespace SseFunctions.Streaming.ServiceBus.Amqp;
 /// the authorised audiences (with their refresh timers) and the <c>$management</c> link pairs (one per entity).</summary>
 internal sealed class AmqpConnection : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, AudienceAuthorization> _audiences = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<AudienceAuthorization>> _audiences = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<RequestResponseLink>>> _management = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
@@ -54,6 +54,10 @@ internal sealed class AmqpConnection : IAsyncDisposable
         factory.SASL.Profile = SaslProfile.Anonymous;
         factory.AMQP.MaxFrameSize = 256 * 1024;
         factory.TCP.NoDelay = true;
+        if (scope.UseTls && scope.RemoteCertificateValidation is { } validation)
+        {
+            factory.SSL.RemoteCertificateValidationCallback = validation;
+        }
         var address = new Address(scope.Host, scope.Port, user: null, password: null, path: "/", scheme: scope.UseTls ? "amqps" : "amqp");
         var open = new Open
         {
@@ -135,7 +139,9 @@ internal sealed class AmqpConnection : IAsyncDisposable
     /// <summary>Authorises <paramref name="audience"/> on this connection (put-token once, then refreshed before expiry).</summary>
     public async Task AuthorizeAsync(string audience, CancellationToken cancellationToken)
     {
-        var authorization = _audiences.GetOrAdd(audience, static (a, self) => new AudienceAuthorization(self, a, self._logger), this);
+        // Lazy: GetOrAdd may run its factory more than once; only one authorisation (and one timer) may exist.
+        var lazy = _audiences.GetOrAdd(audience, static (a, self) => new Lazy<AudienceAuthorization>(() => new AudienceAuthorization(self, a, self._logger)), this);
+        var authorization = lazy.Value;
         try
         {
             await authorization.Authorized.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -143,7 +149,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // a refused or failed first put-token is not cached: the next caller tries again.
-            if (_audiences.TryRemove(new KeyValuePair<string, AudienceAuthorization>(audience, authorization)))
+            if (_audiences.TryRemove(new KeyValuePair<string, Lazy<AudienceAuthorization>>(audience, lazy)))
             {
                 await authorization.DisposeAsync().ConfigureAwait(false);
             }
@@ -152,7 +158,7 @@ internal sealed class AmqpConnection : IAsyncDisposable
         }
     }
 
-    internal int GetPutTokenCount(string audience) => _audiences.TryGetValue(audience, out var a) ? a.PutCount : 0;
+    internal int GetPutTokenCount(string audience) => _audiences.TryGetValue(audience, out var a) && a.IsValueCreated ? a.Value.PutCount : 0;
 
     /// <summary>The shared <c>$management</c> link pair of <paramref name="entityPath"/> on this connection.</summary>
     public async Task<RequestResponseLink> GetManagementLinkAsync(string entityPath, string audience, CancellationToken cancellationToken)
@@ -179,10 +185,11 @@ internal sealed class AmqpConnection : IAsyncDisposable
                     throw AmqpErrors.ConnectionLost(entityPath, "Management request");
                 }
             }
-            catch (ServiceBusException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // a failed attach is not cached: the next request tries again
                 _management.TryRemove(new KeyValuePair<string, Lazy<Task<RequestResponseLink>>>(entityPath, lazy));
-                throw;
+                throw AmqpErrors.Translate(e, entityPath, "Attach to $management");
             }
         }
     }
@@ -215,7 +222,10 @@ internal sealed class AmqpConnection : IAsyncDisposable
 
         foreach (var authorization in _audiences.Values)
         {
-            await authorization.DisposeAsync().ConfigureAwait(false);
+            if (authorization.IsValueCreated)
+            {
+                await authorization.Value.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         _audiences.Clear();

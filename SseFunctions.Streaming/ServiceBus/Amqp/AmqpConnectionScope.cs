@@ -39,6 +39,9 @@ internal sealed class AmqpConnectionScope : IAsyncDisposable
 
     public ILogger Logger { get; }
 
+    /// <summary>Overrides the TLS server certificate check (tests with a self-signed listener); null = the platform's check.</summary>
+    internal System.Net.Security.RemoteCertificateValidationCallback? RemoteCertificateValidation { get; set; }
+
     public bool IsDisposed => _disposed.IsCancellationRequested;
 
     /// <summary>The audience of an entity: <c>sb://&lt;host&gt;/&lt;entity path&gt;</c>.</summary>

@@ -35,6 +35,7 @@ internal sealed class AudienceAuthorization : IAsyncDisposable
 
     private async Task AuthorizeFirstAsync()
     {
+        await Task.Yield(); // started by the constructor (inside Lazy's lock): get the token and put it outside
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         await PutAsync(timeout.Token).ConfigureAwait(false);
     }
@@ -110,6 +111,7 @@ internal sealed class AudienceAuthorization : IAsyncDisposable
 
     private async Task RefreshAsync()
     {
+        await Task.Yield(); // started under _gate: a credential may do I/O before its first await
         try
         {
             await PutAsync(_disposed.Token).ConfigureAwait(false);

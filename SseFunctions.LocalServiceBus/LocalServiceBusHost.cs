@@ -65,6 +65,9 @@ public sealed class LocalServiceBusHost : IAsyncDisposable
 
     public int Port => acceptor.Port;
 
+    /// <summary>TCP connections that completed SASL and are not closed yet.</summary>
+    internal int OpenConnectionCount => acceptor.LiveConnectionCount;
+
     /// <summary>Endpoint=sb://localhost:&lt;port&gt;;SharedAccessKeyName=...;SharedAccessKey=...;UseDevelopmentEmulator=true;</summary>
     public string ConnectionString =>
         $"Endpoint=sb://localhost:{Port};SharedAccessKeyName={options.KeyName};SharedAccessKey={options.Key};UseDevelopmentEmulator=true;";

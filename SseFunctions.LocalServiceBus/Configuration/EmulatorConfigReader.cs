@@ -66,7 +66,34 @@ public static class EmulatorConfigReader
                 }
             }
 
-            return new BrokerConfiguration(queues, topics);
+            var configuration = new BrokerConfiguration(queues, topics);
+            ThrowOnDuplicateNames(configuration);
+            return configuration;
+        }
+    }
+
+    /// <summary>Queue and topic names share one namespace, subscription names one per topic; Service Bus compares them ignoring case.</summary>
+    static void ThrowOnDuplicateNames(BrokerConfiguration configuration)
+    {
+        var entityNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in configuration.Queues.Select(q => q.Name).Concat(configuration.Topics.Select(t => t.Name)))
+        {
+            if (!entityNames.Add(name))
+            {
+                throw new InvalidDataException($"The LocalServiceBus config names the entity '{name}' twice.");
+            }
+        }
+
+        foreach (var topic in configuration.Topics)
+        {
+            var subscriptionNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var subscription in topic.Subscriptions)
+            {
+                if (!subscriptionNames.Add(subscription.Name))
+                {
+                    throw new InvalidDataException($"The LocalServiceBus config names the subscription '{subscription.Name}' of topic '{topic.Name}' twice.");
+                }
+            }
         }
     }
 

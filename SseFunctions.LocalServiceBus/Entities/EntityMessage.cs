@@ -20,8 +20,6 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
     /// <summary>Application properties that replace the payload's (abandon/dead-letter with properties to modify).</summary>
     public Map? ModifiedApplicationProperties { get; set; }
 
-    public Map? ModifiedAnnotations { get; set; }
-
     public MessageSession? Session { get; set; }
 
     public Guid LockToken { get; set; }
@@ -57,14 +55,6 @@ public sealed class EntityMessage(BrokeredMessagePayload payload, long sequenceN
             foreach (var key in original.Map.Keys)
             {
                 annotations.Map[key] = original.Map[key];
-            }
-        }
-
-        if (ModifiedAnnotations is { } modified)
-        {
-            foreach (var key in modified.Keys)
-            {
-                annotations.Map[key] = modified[key];
             }
         }
 

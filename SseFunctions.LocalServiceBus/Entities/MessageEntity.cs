@@ -175,6 +175,9 @@ public sealed class MessageEntity
                     }
 
                     LoseSessionLockLocked(session, owner, work);
+
+                    // Unlocking may have removed an empty session or handed it to a waiting next-available receiver.
+                    session = GetOrCreateSessionLocked(sessionId);
                     if (session.Owner is not null)
                     {
                         work.CompleteAttach(receiver, null, default, new Error(ErrorConditions.SessionCannotBeLocked)
@@ -274,13 +277,18 @@ public sealed class MessageEntity
                 case Rejected rejected:
                     var reason = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterReason) ?? rejected.Error?.Description;
                     var description = InfoText(rejected.Error, ServiceBusAmqpNames.DeadLetterErrorDescription);
+                    if (rejected.Error?.Info is { } info)
+                    {
+                        ModifyApplicationProperties(message, info, ServiceBusAmqpNames.DeadLetterReason, ServiceBusAmqpNames.DeadLetterErrorDescription);
+                    }
+
                     activeCount++;
                     DeadLetterLocked(message, reason, description, work);
                     return new Rejected();
                 case Modified modified:
                     if (modified.MessageAnnotations is { } annotations)
                     {
-                        MergeInto(message, annotations);
+                        ModifyApplicationProperties(message, annotations);
                     }
 
                     AbandonLocked(message, work);
@@ -602,15 +610,27 @@ public sealed class MessageEntity
         return info.TryGetValue(symbol, out var value) ? value?.ToString() : null;
     }
 
-    static void MergeInto(EntityMessage message, Map values)
+    /// <summary>Properties to modify (abandon, dead-letter) become application properties of the message, as in Service Bus.</summary>
+    static void ModifyApplicationProperties(EntityMessage message, Map values, params string[] except)
     {
-        var annotations = message.ModifiedAnnotations ?? new Map();
+        var properties = message.CopyApplicationProperties();
+        var changed = false;
         foreach (var key in values.Keys)
         {
-            annotations[key] = values[key];
+            var name = key.ToString()!;
+            if (except.Contains(name))
+            {
+                continue;
+            }
+
+            properties[name] = values[key];
+            changed = true;
         }
 
-        message.ModifiedAnnotations = annotations;
+        if (changed)
+        {
+            message.ModifiedApplicationProperties = properties;
+        }
     }
 
     DeliveryState LockLostOutcome(EntityReceiverLink receiver) => new Rejected
@@ -778,7 +798,6 @@ public sealed class MessageEntity
             ExpiresAtUtc = DateTime.MaxValue,
             DeliveryCount = message.DeliveryCount,
             ModifiedApplicationProperties = properties,
-            ModifiedAnnotations = message.ModifiedAnnotations,
         };
         logger.LogInformation("Message {SequenceNumber} of {Entity} dead-lettered: {Reason}", message.SequenceNumber, Path, reason);
         DeadLetterQueue.AddDeadLettered(deadLettered, work);

@@ -12,6 +12,7 @@ public sealed class EntitySenderLink
 {
     const uint BatchMessageFormat = 0x80013700;
     const int MaxSessionIdLength = 128;
+    static readonly Accepted AcceptedOutcome = new();
     readonly MessageEntity? queue;
     readonly Topic? topic;
     readonly TimeProvider time;
@@ -93,7 +94,7 @@ public sealed class EntitySenderLink
         }
 
         work.Run();
-        return new Accepted();
+        return AcceptedOutcome;
     }
 
     static List<Message> Unbatch(Message batch)

@@ -13,12 +13,9 @@ public static class ErrorConditions
     public static readonly Symbol DecodeError = "amqp:decode-error";
     public static readonly Symbol InvalidField = "amqp:invalid-field";
     public static readonly Symbol MessageSizeExceeded = "amqp:link:message-size-exceeded";
-    public static readonly Symbol DetachForced = "amqp:link:detach-forced";
     public static readonly Symbol Timeout = "com.microsoft:timeout";
     public static readonly Symbol SessionCannotBeLocked = "com.microsoft:session-cannot-be-locked";
     public static readonly Symbol SessionLockLost = "com.microsoft:session-lock-lost";
     public static readonly Symbol MessageLockLost = "com.microsoft:message-lock-lost";
     public static readonly Symbol ArgumentError = "com.microsoft:argument-error";
-    public static readonly Symbol DeadLetter = "com.microsoft:dead-letter";
-    public static readonly Symbol ServerBusy = "com.microsoft:server-busy";
 }

@@ -8,8 +8,6 @@ public static class ServiceBusAmqpNames
     public static readonly Symbol SequenceNumber = "x-opt-sequence-number";
     public static readonly Symbol EnqueuedTime = "x-opt-enqueued-time";
     public static readonly Symbol LockedUntil = "x-opt-locked-until";
-    public static readonly Symbol EnqueueSequenceNumber = "x-opt-enqueue-sequence-number";
-    public static readonly Symbol DeadLetterSource = "x-opt-deadletter-source";
     public static readonly Symbol SessionFilter = "com.microsoft:session-filter";
     public static readonly Symbol LockedUntilUtc = "com.microsoft:locked-until-utc";
     public static readonly Symbol LinkTimeout = "com.microsoft:timeout";

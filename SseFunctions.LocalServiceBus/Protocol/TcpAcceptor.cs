@@ -17,6 +17,7 @@ public sealed class TcpAcceptor : TransportProvider
     static readonly TimeSpan SaslTimeout = TimeSpan.FromSeconds(10);
     readonly Channel<IAsyncTransport> negotiated = Channel.CreateUnbounded<IAsyncTransport>();
     readonly ConcurrentDictionary<SocketTransport, byte> live = new();
+    readonly ConcurrentDictionary<Socket, Task> negotiations = new();
     readonly SaslNegotiator negotiator;
     readonly ILogger logger;
     readonly Lock gate = new();
@@ -103,9 +104,12 @@ public sealed class TcpAcceptor : TransportProvider
     public async Task StopListeningAsync(bool resetConnections)
     {
         Task[] loops;
+        CancellationTokenSource? stopped;
         lock (gate)
         {
-            listening?.Cancel();
+            stopped = listening;
+            listening = null;
+            stopped?.Cancel();
             foreach (var socket in listenSockets)
             {
                 socket.Dispose();
@@ -117,6 +121,8 @@ public sealed class TcpAcceptor : TransportProvider
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
+        await Task.WhenAll(negotiations.Values).ConfigureAwait(false);
+        stopped?.Dispose();
         if (resetConnections)
         {
             foreach (var transport in live.Keys)
@@ -209,12 +215,26 @@ public sealed class TcpAcceptor : TransportProvider
             }
 
             socket.NoDelay = true;
-            _ = NegotiateAsync(socket, cancellationToken);
+            negotiations[socket] = NegotiateAsync(socket, cancellationToken);
         }
     }
 
-    /// <summary>Never throws: a client that fails SASL only loses its own socket.</summary>
+    /// <summary>Never throws: a client that fails SASL only loses its own socket. Tracked until done, awaited on stop.</summary>
     async Task NegotiateAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        // Let the accept loop register this task before it can finish and unregister itself.
+        await Task.Yield();
+        try
+        {
+            await NegotiateCoreAsync(socket, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            negotiations.TryRemove(socket, out _);
+        }
+    }
+
+    async Task NegotiateCoreAsync(Socket socket, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(SaslTimeout);

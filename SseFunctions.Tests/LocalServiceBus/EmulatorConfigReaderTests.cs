@@ -62,6 +62,8 @@ public class EmulatorConfigReaderTests
     [InlineData("""{ "UserConfig": { "Namespaces": [ { "Queues": [ { "Name": "q", "Properties": { "MaxDeliveryCount": 0 } } ] } ] } }""", "MaxDeliveryCount")]
     [InlineData("""{ "UserConfig": { "Namespaces": [ { "Queues": [ { "Properties": {} } ] } ] } }""", "Name")]
     [InlineData("""{ "UserConfig": """, "JSON")]
+    [InlineData("""{ "UserConfig": { "Namespaces": [ { "Queues": [ { "Name": "same" } ], "Topics": [ { "Name": "SAME" } ] } ] } }""", "twice")]
+    [InlineData("""{ "UserConfig": { "Namespaces": [ { "Topics": [ { "Name": "t", "Subscriptions": [ { "Name": "s" }, { "Name": "s" } ] } ] } ] } }""", "twice")]
     public void Bad_files_are_refused_with_a_message_naming_the_problem(string json, string named)
     {
         var parse = () => EmulatorConfigReader.Parse(json);

@@ -231,6 +231,24 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
         host.IsSessionLocked(Subscription, "free").Should().BeTrue();
     }
 
+    [Fact]
+    public async Task Closed_and_vanished_connections_are_forgotten()
+    {
+        var graceful = await ConnectAsync();
+        await SendAsync(graceful, Topic, SessionMessage("s1", "x"));
+        using (var vanishing = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await vanishing.ConnectAsync("127.0.0.1", host.Port);
+            await vanishing.SendAsync(new byte[] { (byte)'A', (byte)'M', (byte)'Q', (byte)'P', 0, 1, 0, 0 }, SocketFlags.None);
+            await WaitUntilAsync(() => host.OpenConnectionCount == 2);
+            vanishing.LingerState = new LingerOption(true, 0);
+        }
+
+        await graceful.CloseAsync();
+
+        await WaitUntilAsync(() => host.OpenConnectionCount == 0);
+    }
+
     async Task<Connection> ConnectAsync()
     {
         var address = new Address("127.0.0.1", host.Port, "RootManageSharedAccessKey", LocalServiceBusOptions.DevelopmentKey, "/", "amqp");

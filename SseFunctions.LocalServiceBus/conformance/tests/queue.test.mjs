@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ServiceBusClient } from "@azure/service-bus";
 import { startBroker, QUEUE } from "./broker.mjs";
 
-describe("a queue without sessions", () => {
+describe("queues and topics without sessions", () => {
   let broker;
   let client;
 
@@ -35,6 +35,19 @@ describe("a queue without sessions", () => {
     for (const m of received) await receiver.completeMessage(m);
     assert.equal((await receiver.peekMessages(5)).length, 0);
     await receiver.close();
+  });
+
+  it("a topic fans each message out to every subscription", async () => {
+    const sender = client.createSender("fan-out");
+    await sender.sendMessages({ body: "to all", messageId: "fan-1" });
+    await sender.close();
+
+    for (const subscription of ["audit", "billing"]) {
+      const receiver = client.createReceiver("fan-out", subscription, { receiveMode: "receiveAndDelete" });
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+      assert.equal(message?.messageId, "fan-1", `${subscription} got its copy`);
+      await receiver.close();
+    }
   });
 
   it("renewMessageLock extends a peek-lock", async () => {

@@ -60,10 +60,11 @@ describe("session receivers on a topic subscription", () => {
     const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     const [first] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     assert.equal(first.body, "retry me");
-    await receiver.abandonMessage(first);
+    await receiver.abandonMessage(first, { attempt: "one" });
 
     const [second] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     assert.equal(second.body, "retry me");
+    assert.equal(second.applicationProperties.attempt, "one", "properties to modify are applied");
     assert.equal(second.sequenceNumber.toString(), first.sequenceNumber.toString());
     assert.equal(second.deliveryCount, first.deliveryCount + 1);
     assert.notEqual(second.lockToken, first.lockToken);

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using SseFunctions.Benchmarks.Cli;
+using SseFunctions.Benchmarks.Scenarios;
+
+namespace SseFunctions.Benchmarks.Reporting;
+
+/// <summary>The report as one plain-text table: per scenario, each figure for ours and the baseline, their ratio, and
+/// the direct floor (no service) where the figure exists for it; then the latency each service adds above that floor.</summary>
+public static class ResultTable
+{
+    private static readonly Metric[] Metrics =
+    [
+        new("open: request → headers p50 ms", r => r.Open.P50Ms),
+        new("open: request → headers p99 ms", r => r.Open.P99Ms),
+        new("latency samples (tokens)", r => r.TokenLatency.Count, "0"),
+        new("latency publish → event p50 ms", r => r.TokenLatency.P50Ms),
+        new("latency publish → event p90 ms", r => r.TokenLatency.P90Ms),
+        new("latency publish → event p99 ms", r => r.TokenLatency.P99Ms),
+        new("latency publish → event max ms", r => r.TokenLatency.MaxMs),
+        new("tokens received / expected", r => r.TokensExpected == 0 ? double.NaN : (double)r.TokensReceived / r.TokensExpected, "0.000"),
+        new("paced: delivered tokens/s", r => r.PacedTokensPerSecond, "0"),
+        new("paced: publisher max lag ms", r => r.PublisherMaxLagMs),
+        new("paced: service CPU s", r => r.PacedCpu?.ServiceSeconds ?? double.NaN, "0.00"),
+        new("paced: broker CPU s", r => r.PacedCpu?.BrokerSeconds ?? double.NaN, "0.00"),
+        new("paced: load generator CPU s", r => r.PacedCpu?.LoadGeneratorSeconds ?? double.NaN, "0.00"),
+        new("paced: other processes CPU s", r => r.PacedCpu?.OtherProcessesSeconds ?? double.NaN, "0.00"),
+        new("paced: wall time s", r => r.PacedCpu?.WallTime.TotalSeconds ?? double.NaN, "0.00"),
+        new("drain: delivered tokens/s", r => r.DrainTokensPerSecond, "0"),
+        new("drain: service CPU µs/token", r => r.ServiceCpuMicrosecondsPerToken, "0.0"),
+        new("drain: broker CPU s", r => r.DrainCpu?.BrokerSeconds ?? double.NaN, "0.00"),
+        new("drain: load generator CPU s", r => r.DrainCpu?.LoadGeneratorSeconds ?? double.NaN, "0.00"),
+        new("drain: other processes CPU s", r => r.DrainCpu?.OtherProcessesSeconds ?? double.NaN, "0.00"),
+        new("drain: time to first token p50 ms", r => r.DrainTimeToFirstToken.P50Ms),
+        new("drain: time to first token p99 ms", r => r.DrainTimeToFirstToken.P99Ms),
+        new("time to first token, alone p50 ms", r => r.IdleTimeToFirstToken.P50Ms),
+        new("time to first token, alone max ms", r => r.IdleTimeToFirstToken.MaxMs),
+        new("working set before streams MB", r => r.WorkingSetBeforeStreamsMb, "0.0"),
+        new("working set, N idle streams MB", r => r.WorkingSetIdleStreamsMb, "0.0"),
+        new("memory per idle stream KB", r => r.KbPerIdleStream, "0.0"),
+        new("peak working set MB", r => r.PeakWorkingSetMb, "0.0"),
+        new("session release p50 ms", r => r.SessionRelease.P50Ms),
+        new("session release max ms", r => r.SessionRelease.MaxMs),
+        new("streams failed", r => r.StreamsFailed, "0"),
+    ];
+
+    public static string Format(BenchmarkReport report)
+    {
+        const int scenarioWidth = 34;
+        const int metricWidth = 33;
+        const int valueWidth = 11;
+        var text = new StringBuilder();
+        var header = $"{"scenario",-scenarioWidth} {"metric",-metricWidth} {"ours",valueWidth} {"baseline",valueWidth} {"ours/base",valueWidth} {"floor",valueWidth}";
+        text.AppendLine(header).AppendLine(new string('-', header.Length));
+        foreach (var scenario in report.Scenarios)
+        {
+            var ours = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Ours);
+            var baseline = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Baseline);
+            var floor = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Direct);
+            var label = scenario.Parameters.Describe();
+            var rows = Metrics.Concat(floor is null ? [] : AboveFloor(floor));
+            foreach (var metric in rows)
+            {
+                var ourValue = ours is null ? double.NaN : metric.Read(ours);
+                var baseValue = baseline is null ? double.NaN : metric.Read(baseline);
+                var floorValue = floor is null || metric.Label.StartsWith("above", StringComparison.Ordinal) ? double.NaN : metric.Read(floor);
+                var ratio = baseValue is 0 || double.IsNaN(baseValue) || double.IsNaN(ourValue) ? double.NaN : ourValue / baseValue;
+                text.Append(CultureInfo.InvariantCulture, $"{label,-scenarioWidth} {metric.Label,-metricWidth} ")
+                    .Append(CultureInfo.InvariantCulture, $"{Show(ourValue, metric.Format),valueWidth} {Show(baseValue, metric.Format),valueWidth} {Show(ratio, "0.00"),valueWidth} {Show(floorValue, metric.Format),valueWidth}")
+                    .AppendLine();
+                label = string.Empty;
+            }
+
+            foreach (var result in scenario.Results.Where(r => r.Failure is not null || r.FirstStreamFailure is not null))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{string.Empty,-scenarioWidth} {result.Target} note: {result.Failure ?? "first failed stream: " + result.FirstStreamFailure}");
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>What a service adds to the floor's latency (difference of percentiles: an estimate, not a percentile of differences).</summary>
+    private static IEnumerable<Metric> AboveFloor(TargetResult floor) =>
+    [
+        new("above floor: latency p50 ms", r => r.TokenLatency.P50Ms - floor.TokenLatency.P50Ms),
+        new("above floor: latency p99 ms", r => r.TokenLatency.P99Ms - floor.TokenLatency.P99Ms),
+    ];
+
+    private static string Show(double value, string format) =>
+        double.IsNaN(value) || double.IsInfinity(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+
+    private sealed record Metric(string Label, Func<TargetResult, double> Read, string Format = "0.00");
+}

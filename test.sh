@@ -4,27 +4,30 @@
 # SDK against LocalServiceBus).
 set -euo pipefail
 cd "$(dirname "$0")"
+conformance=SseFunctions.LocalServiceBus/conformance
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "== installing Debian chromium for the browser test"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-conformance=SseFunctions.LocalServiceBus/conformance
-if [ -f "$conformance/package.json" ]; then
-  echo "== npm ci (conformance suite)"
-  npm ci --prefix "$conformance" --no-audit --no-fund --loglevel=error
-fi
+echo "== npm ci (conformance suite and interop tests)"
+npm ci --prefix "$conformance" --no-audit --no-fund --loglevel=error
 
 echo "== dotnet build"
 dotnet build SseFunctions.Tests -c Release -nologo -v q
 
 echo "== xunit"
-dotnet test SseFunctions.Tests -c Release --no-build -nologo
+dotnet test SseFunctions.Tests -c Release --no-build -nologo --logger "trx;LogFileName=xunit.trx" --results-directory "$results"
 
-if [ -f "$conformance/package.json" ]; then
-  echo "== conformance (@azure/service-bus against LocalServiceBus)"
-  npm test --prefix "$conformance"
-else
-  echo "== conformance suite not in this tree yet: skipped"
-fi
+echo "== conformance (@azure/service-bus against LocalServiceBus)"
+npm test --prefix "$conformance" | tee "$results/conformance.tap"
+
+xunit_passed=$(grep -o 'passed="[0-9]*"' "$results/xunit.trx" | head -1 | tr -dc 0-9)
+xunit_failed=$(grep -o 'failed="[0-9]*"' "$results/xunit.trx" | head -1 | tr -dc 0-9)
+npm_passed=$(grep -E '^# pass ' "$results/conformance.tap" | tr -dc 0-9)
+npm_failed=$(grep -E '^# fail ' "$results/conformance.tap" | tr -dc 0-9)
+echo "== xunit: $xunit_passed passed, $xunit_failed failed; conformance: $npm_passed passed, $npm_failed failed"
+echo "tests: $((xunit_passed + npm_passed)) passed, $((xunit_failed + npm_failed)) failed"

@@ -11,7 +11,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
     private readonly List<SessionDelivery> pending = [];
     private int cursor;
     private StreamSubscription? owner;
-    private TaskCompletionSource<bool>? waiter;
+    private DeliverySignal? waiter;
     private Exception? failure;
 
     public string ChatMessageId { get; } = chatMessageId;
@@ -31,7 +31,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
     public void Attach(StreamSubscription subscription)
     {
-        TaskCompletionSource<bool>? previousWaiter;
+        DeliverySignal? previousWaiter;
         lock (gate)
         {
             owner = subscription;
@@ -40,7 +40,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        previousWaiter?.TrySetResult(true);
+        previousWaiter?.Set();
     }
 
     /// <summary>Returns true when <paramref name="subscription"/> was the owner (and the route is now ownerless).</summary>
@@ -55,13 +55,18 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
             owner = null;
             cursor = 0;
+            if (waiter == subscription.Signal)
+            {
+                waiter = null;
+            }
+
             return true;
         }
     }
 
     public void Enqueue(SessionDelivery delivery)
     {
-        TaskCompletionSource<bool>? toWake;
+        DeliverySignal? toWake;
         lock (gate)
         {
             pending.Add(delivery);
@@ -70,7 +75,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        toWake?.TrySetResult(true);
+        toWake?.Set();
     }
 
     /// <summary>The receiver's locks are gone (lock lost, connection lost): what it delivered will be delivered again.</summary>
@@ -86,7 +91,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
     public void Fail(Exception exception)
     {
-        TaskCompletionSource<bool>? toWake;
+        DeliverySignal? toWake;
         lock (gate)
         {
             failure = exception;
@@ -94,31 +99,21 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        toWake?.TrySetResult(true);
+        toWake?.Set();
     }
 
     /// <summary>Waits until there is something to take (or a reason to stop); false when <paramref name="timeout"/> passed first.</summary>
-    public async ValueTask<bool> WaitAsync(StreamSubscription subscription, TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask<bool> WaitAsync(StreamSubscription subscription, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Task<bool> signal;
         lock (gate)
         {
             if (owner != subscription || failure is not null || cursor < pending.Count)
             {
-                return true;
+                return ValueTask.FromResult(true);
             }
 
-            waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            signal = waiter.Task;
-        }
-
-        try
-        {
-            return await signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return false;
+            waiter = subscription.Signal;
+            return waiter.WaitAsync(timeout, cancellationToken);
         }
     }
 

@@ -8,11 +8,14 @@ public sealed class StreamSubscription : IAsyncDisposable
     private readonly ChatMessageRoute route;
     private int disposed;
 
-    internal StreamSubscription(SessionPump pump, ChatMessageRoute route)
+    internal StreamSubscription(SessionPump pump, ChatMessageRoute route, TimeProvider timeProvider)
     {
         this.pump = pump;
         this.route = route;
+        Signal = new DeliverySignal(timeProvider);
     }
+
+    internal DeliverySignal Signal { get; }
 
     public string SessionId => pump.SessionId;
 
@@ -35,6 +38,7 @@ public sealed class StreamSubscription : IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
             pump.Leave(this, route);
+            Signal.Dispose();
         }
 
         return ValueTask.CompletedTask;

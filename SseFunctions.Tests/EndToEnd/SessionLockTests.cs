@@ -1,0 +1,47 @@
+using SseFunctions.LocalServiceBus;
+using SseFunctions.Tests.Support;
+
+namespace SseFunctions.Tests.EndToEnd;
+
+/// <summary>A stream that stays open longer than the subscription's lock duration keeps its session.</summary>
+public sealed class SessionLockTests : IDisposable
+{
+    private readonly string configPath = Path.Combine(Path.GetTempPath(), $"sse-short-lock-{Guid.NewGuid():N}.json");
+
+    public SessionLockTests() => File.WriteAllText(configPath, """
+        {
+          "UserConfig": {
+            "Namespaces": [{
+              "Name": "sbemulatorns",
+              "Topics": [{
+                "Name": "token-streams",
+                "Subscriptions": [{
+                  "Name": "sse-service-token-streams",
+                  "Properties": { "LockDuration": "PT2S", "MaxDeliveryCount": 10, "RequiresSession": true }
+                }]
+              }]
+            }]
+          }
+        }
+        """);
+
+    [Fact]
+    public async Task The_session_lock_is_renewed_while_a_stream_waits_past_the_lock_duration()
+    {
+        var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = configPath });
+        await using var server = await StreamingServer.StartAsync(broker: broker);
+        var (session, message) = StreamingTests.NewIds();
+        await using var stream = await server.ConnectAsync(session, message);
+        await server.Publisher.SendTokensAsync(session, message, "early");
+        (await stream.ReadDataAsync()).Data.Should().Be("{\"token\":\"early\"}");
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        server.Broker.IsSessionLocked(StreamingServer.Subscription, session).Should().BeTrue();
+        await server.Publisher.SendTokensAsync(session, message, "late");
+        await server.Publisher.SendEndAsync(session, message);
+
+        (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"late\"}", "__END__");
+    }
+
+    public void Dispose() => File.Delete(configPath);
+}

@@ -21,6 +21,10 @@ public static class BenchmarkCommand
             var runner = new ScenarioRunner(layout);
             var report = new BenchmarkReport(DateTimeOffset.UtcNow, MachineDescription.Current(), []);
             Console.WriteLine(report.Machine.Note);
+            if (options.Repeat > 1)
+            {
+                Console.WriteLine($"Each figure is the median of {options.Repeat} runs per target.");
+            }
             var scenarios = new List<ScenarioReport>();
             foreach (var streams in options.StreamCounts)
             {
@@ -30,14 +34,19 @@ public static class BenchmarkCommand
                     options.TokensPerSecondPerStream,
                     options.DrainTokens == 0 ? 0 : Math.Max(1, options.DrainTokens / streams),
                     options.ReleaseProbes);
-                var results = new List<TargetResult>();
-                foreach (var target in options.Targets)
+                // Targets take turns, so that whatever else happens on the machine meanwhile is spread over all of them.
+                var runs = new List<TargetResult>();
+                for (var repeat = 1; repeat <= options.Repeat; repeat++)
                 {
-                    Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {target}: {parameters.Describe()}, drain {parameters.DrainTokensPerStream} tok/stream, {parameters.ReleaseProbes} release probes");
-                    results.Add(await runner.RunAsync(target, parameters, cancellationToken));
+                    foreach (var target in options.Targets)
+                    {
+                        Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {target}: {parameters.Describe()}, drain {parameters.DrainTokensPerStream} tok/stream, {parameters.ReleaseProbes} probes, run {repeat} of {options.Repeat}");
+                        runs.Add(await runner.RunAsync(target, parameters, cancellationToken));
+                    }
                 }
 
-                scenarios.Add(new ScenarioReport(parameters, results));
+                var results = options.Targets.Select(target => RunMedian.Of(runs.Where(r => r.Target == target).ToArray())).ToArray();
+                scenarios.Add(new ScenarioReport(parameters, results, runs));
             }
 
             report = report with { Scenarios = scenarios };

@@ -13,6 +13,7 @@ public sealed class BenchmarkOptions
           --rate 4                   tokens per second per stream in the paced phase
           --drain-tokens 20000       tokens queued before connecting, spread over the streams (throughput phase)
           --release-probes 5         clients disconnected to time the release of their session
+          --repeat 1                 runs per target and scenario, taking turns; figures are their medians
           --targets ours,baseline,direct  ours (DevServer), baseline (the naive relay), direct (no service: the floor)
           --json bench-results/latest.json
           --no-build                 use the Release builds already on disk
@@ -27,6 +28,8 @@ public sealed class BenchmarkOptions
     public int DrainTokens { get; private set; } = 20_000;
 
     public int ReleaseProbes { get; private set; } = 5;
+
+    public int Repeat { get; private set; } = 1;
 
     public IReadOnlyList<TargetKind> Targets { get; private set; } = [TargetKind.Ours, TargetKind.Baseline, TargetKind.Direct];
 
@@ -113,6 +116,15 @@ public sealed class BenchmarkOptions
                     }
 
                     options.ReleaseProbes = probes;
+                    break;
+                case "--repeat":
+                    if (!TryPositive(value, out var repeat) || repeat > 20)
+                    {
+                        problem = "--repeat takes a whole number from 1 to 20.";
+                        return false;
+                    }
+
+                    options.Repeat = repeat;
                     break;
                 case "--targets":
                     var targets = new List<TargetKind>();

@@ -42,6 +42,7 @@ public static class ResultTable
         new("session release p50 ms", r => r.SessionRelease.P50Ms),
         new("session release max ms", r => r.SessionRelease.MaxMs),
         new("streams failed", r => r.StreamsFailed, "0"),
+        new("runs (figures are their medians)", r => r.Runs, "0"),
     ];
 
     public static string Format(BenchmarkReport report)

@@ -8,6 +8,9 @@ public sealed record TargetResult
 {
     public required TargetKind Target { get; init; }
 
+    /// <summary>How many runs the figures are the median of (latency sample counts are summed).</summary>
+    public int Runs { get; init; } = 1;
+
     /// <summary>Why the scenario stopped early; null when it ran through.</summary>
     public string? Failure { get; init; }
 

@@ -137,11 +137,6 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
                     return;
                 }
 
-                if (batch.Count == 0)
-                {
-                    continue;
-                }
-
                 var written = 0;
                 var ended = false;
                 var sentBefore = lastEventId;

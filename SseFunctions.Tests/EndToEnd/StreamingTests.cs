@@ -69,7 +69,7 @@ public class StreamingTests
     [Fact]
     public async Task Heartbeats_keep_an_idle_stream_open_until_the_idle_timeout_ends_it()
     {
-        await using var server = await StreamingServer.StartAsync(new() { ["SSE_IDLE_TIMEOUT_SECONDS"] = "2.5" });
+        await using var server = await StreamingServer.StartAsync(new() { ["SSE_IDLE_TIMEOUT_SECONDS"] = "3.5" });
         var (session, message) = NewIds();
         await using var stream = await server.ConnectAsync(session, message);
 
@@ -80,7 +80,7 @@ public class StreamingTests
         }
 
         items.Count(i => i.Comment == "keep-alive").Should().BeGreaterThanOrEqualTo(2);
-        items[^1].Data.Should().Contain("\"error\"").And.Contain("No token arrived for 2.5 seconds");
+        items[^1].Data.Should().Contain("\"error\"").And.Contain("No token arrived for 3.5 seconds");
         await WaitUntilAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
     }
 

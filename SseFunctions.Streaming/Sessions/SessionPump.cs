@@ -239,7 +239,8 @@ internal sealed class SessionPump
     {
         while (true)
         {
-            var messages = await receiver.ReceiveMessagesAsync(ReceiveBatchSize, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            // No receive timeout: the pump's token ends the wait when the last stream leaves, and a lost link fails it.
+            var messages = await receiver.ReceiveMessagesAsync(ReceiveBatchSize, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
             foreach (var message in messages)
             {
                 await DispatchAsync(receiver, message, cancellationToken).ConfigureAwait(false);

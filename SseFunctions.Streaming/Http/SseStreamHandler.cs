@@ -46,7 +46,7 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
             return;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["sessionId"] = sessionId, ["chatMessageId"] = chatMessageId });
+        using var scope = logger.BeginScope(new StreamLogScope(sessionId, chatMessageId));
         var cancellationToken = context.RequestAborted;
         StreamSubscription subscription;
         try
@@ -135,11 +135,6 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
                     SseFrames.WriteError(output, exception.Message);
                     await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                     return;
-                }
-
-                if (batch.Count == 0)
-                {
-                    continue;
                 }
 
                 var written = 0;

@@ -249,7 +249,8 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
             var target = Math.Max(_prefetch, wanted);
             var have = Volatile.Read(ref _creditOutstanding) + _buffer.Reader.Count;
             grant = target - have;
-            if (grant <= 0 || (wanted == 0 && have > 0 && grant < Math.Max(1, _prefetch / 2)))
+            // Refill only when the window is half used: one flow frame per many messages, not one per message.
+            if (grant <= 0 || (have > 0 && grant < Math.Max(1, target / 2)))
             {
                 return;
             }

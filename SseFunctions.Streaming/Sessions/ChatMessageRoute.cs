@@ -11,7 +11,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
     private readonly List<SessionDelivery> pending = [];
     private int cursor;
     private StreamSubscription? owner;
-    private DeliverySignal? waiter;
+    private TaskCompletionSource<bool>? waiter;
     private Exception? failure;
 
     public string ChatMessageId { get; } = chatMessageId;
@@ -31,7 +31,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
     public void Attach(StreamSubscription subscription)
     {
-        DeliverySignal? previousWaiter;
+        TaskCompletionSource<bool>? previousWaiter;
         lock (gate)
         {
             owner = subscription;
@@ -40,7 +40,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        previousWaiter?.Set();
+        previousWaiter?.TrySetResult(true);
     }
 
     /// <summary>Returns true when <paramref name="subscription"/> was the owner (and the route is now ownerless).</summary>
@@ -55,18 +55,13 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
             owner = null;
             cursor = 0;
-            if (waiter == subscription.Signal)
-            {
-                waiter = null;
-            }
-
             return true;
         }
     }
 
     public void Enqueue(SessionDelivery delivery)
     {
-        DeliverySignal? toWake;
+        TaskCompletionSource<bool>? toWake;
         lock (gate)
         {
             pending.Add(delivery);
@@ -75,7 +70,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        toWake?.Set();
+        toWake?.TrySetResult(true);
     }
 
     /// <summary>The receiver's locks are gone (lock lost, connection lost): what it delivered will be delivered again.</summary>
@@ -91,7 +86,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
     public void Fail(Exception exception)
     {
-        DeliverySignal? toWake;
+        TaskCompletionSource<bool>? toWake;
         lock (gate)
         {
             failure = exception;
@@ -99,21 +94,31 @@ internal sealed class ChatMessageRoute(string chatMessageId)
             waiter = null;
         }
 
-        toWake?.Set();
+        toWake?.TrySetResult(true);
     }
 
     /// <summary>Waits until there is something to take (or a reason to stop); false when <paramref name="timeout"/> passed first.</summary>
-    public ValueTask<bool> WaitAsync(StreamSubscription subscription, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<bool> WaitAsync(StreamSubscription subscription, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        Task<bool> signal;
         lock (gate)
         {
             if (owner != subscription || failure is not null || cursor < pending.Count)
             {
-                return ValueTask.FromResult(true);
+                return true;
             }
 
-            waiter = subscription.Signal;
-            return waiter.WaitAsync(timeout, cancellationToken);
+            waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = waiter.Task;
+        }
+
+        try
+        {
+            return await signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

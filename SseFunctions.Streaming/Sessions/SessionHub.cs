@@ -15,17 +15,15 @@ public sealed class SessionHub : IAsyncDisposable
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILoggerFactory loggerFactory;
-    private readonly TimeProvider timeProvider;
     private readonly object gate = new();
     private readonly Dictionary<string, SessionPump> pumps = new(StringComparer.Ordinal);
 
-    public SessionHub(ServiceBusClient client, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public SessionHub(ServiceBusClient client, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory)
     {
         this.client = client;
         this.options = options.Value;
         this.metrics = metrics;
         this.loggerFactory = loggerFactory;
-        this.timeProvider = timeProvider;
     }
 
     /// <summary>Sessions with a receiver (or an attempt at one) on this instance.</summary>
@@ -54,7 +52,6 @@ public sealed class SessionHub : IAsyncDisposable
                     options,
                     metrics,
                     loggerFactory.CreateLogger<SessionPump>(),
-                    timeProvider,
                     existing?.Completion ?? Task.CompletedTask,
                     OnPumpClosed);
                 pumps[sessionId] = pump;

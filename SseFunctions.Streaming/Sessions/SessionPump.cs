@@ -21,7 +21,6 @@ internal sealed class SessionPump
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILogger logger;
-    private readonly TimeProvider timeProvider;
     private readonly Action<SessionPump> onClosed;
     private readonly Task previousPump;
     private readonly object gate = new();
@@ -31,14 +30,13 @@ internal sealed class SessionPump
     private bool isClosing;
     private Task run = Task.CompletedTask;
 
-    public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, TimeProvider timeProvider, Task previousPump, Action<SessionPump> onClosed)
+    public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, Task previousPump, Action<SessionPump> onClosed)
     {
         SessionId = sessionId;
         this.client = client;
         this.options = options;
         this.metrics = metrics;
         this.logger = logger;
-        this.timeProvider = timeProvider;
         this.previousPump = previousPump;
         this.onClosed = onClosed;
     }
@@ -71,7 +69,7 @@ internal sealed class SessionPump
                 routes[chatMessageId] = route;
             }
 
-            subscription = new StreamSubscription(this, route, timeProvider);
+            subscription = new StreamSubscription(this, route);
             route.Attach(subscription);
             return true;
         }
@@ -241,7 +239,8 @@ internal sealed class SessionPump
     {
         while (true)
         {
-            var messages = await receiver.ReceiveMessagesAsync(ReceiveBatchSize, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            // No receive timeout: the pump's token ends the wait when the last stream leaves, and a lost link fails it.
+            var messages = await receiver.ReceiveMessagesAsync(ReceiveBatchSize, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
             foreach (var message in messages)
             {
                 await DispatchAsync(receiver, message, cancellationToken).ConfigureAwait(false);

@@ -8,14 +8,11 @@ public sealed class StreamSubscription : IAsyncDisposable
     private readonly ChatMessageRoute route;
     private int disposed;
 
-    internal StreamSubscription(SessionPump pump, ChatMessageRoute route, TimeProvider timeProvider)
+    internal StreamSubscription(SessionPump pump, ChatMessageRoute route)
     {
         this.pump = pump;
         this.route = route;
-        Signal = new DeliverySignal(timeProvider);
     }
-
-    internal DeliverySignal Signal { get; }
 
     public string SessionId => pump.SessionId;
 
@@ -38,7 +35,6 @@ public sealed class StreamSubscription : IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
             pump.Leave(this, route);
-            Signal.Dispose();
         }
 
         return ValueTask.CompletedTask;

@@ -16,7 +16,7 @@ public sealed class SessionHubTests : IAsyncDisposable
     private readonly SessionHub hub;
 
     public SessionHubTests() =>
-        hub = new SessionHub(client, Options.Create(new SseStreamingOptions()), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        hub = new SessionHub(client, Options.Create(new SseStreamingOptions()), metrics, NullLoggerFactory.Instance);
 
     [Fact]
     public async Task Routes_each_chat_message_to_its_own_stream_in_order()

@@ -33,6 +33,6 @@ public sealed class SseStreamingOptions
     /// <summary>How long the first attempt to accept a session may take before the request gets 503.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Messages a session receiver asks for ahead of need.</summary>
-    public int PrefetchCount { get; set; } = 64;
+    /// <summary>Messages a session receiver asks for ahead of need. Small, so that sessions share the connection fairly.</summary>
+    public int PrefetchCount { get; set; } = 32;
 }

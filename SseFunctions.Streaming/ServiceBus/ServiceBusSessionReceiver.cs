@@ -176,11 +176,12 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
         }
     }
 
-    // I/O thread: keep it short.
+    // I/O thread: keep it short. The credit is taken back before the message is visible: a receive that counted the
+    // message both as outstanding credit and as buffered would grant nothing and wait for a message that never comes.
     private void OnMessage(IReceiverLink link, Message message)
     {
-        _buffer.Writer.TryWrite(message);
         Interlocked.Decrement(ref _creditOutstanding);
+        _buffer.Writer.TryWrite(message);
     }
 
     // I/O thread (or the thread that closed the link).

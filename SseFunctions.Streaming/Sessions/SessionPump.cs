@@ -15,7 +15,6 @@ internal sealed class SessionPump
 {
     private static readonly TimeSpan MaxLockRetryDelay = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxRecoveryDelay = TimeSpan.FromSeconds(5);
-    private const int ReceiveBatchSize = 256;
 
     private readonly ServiceBusClient client;
     private readonly SseStreamingOptions options;
@@ -102,8 +101,9 @@ internal sealed class SessionPump
 
     public async Task CompleteAsync(IReadOnlyList<SessionDelivery> batch, CancellationToken cancellationToken)
     {
-        foreach (var delivery in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
+            var delivery = batch[i];
             try
             {
                 await delivery.Receiver.CompleteMessageAsync(delivery.Message, cancellationToken).ConfigureAwait(false);
@@ -237,55 +237,80 @@ internal sealed class SessionPump
 
     private async Task ReceiveAsync(ServiceBusSessionReceiver receiver, CancellationToken cancellationToken)
     {
+        // Each session asks for no more than its prefetch: on a shared connection, a session with a backlog must not
+        // hold back the first token of the others.
+        var batchSize = Math.Max(1, options.PrefetchCount);
         while (true)
         {
             // No receive timeout: the pump's token ends the wait when the last stream leaves, and a lost link fails it.
-            var messages = await receiver.ReceiveMessagesAsync(ReceiveBatchSize, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
-            foreach (var message in messages)
+            var messages = await receiver.ReceiveMessagesAsync(batchSize, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < messages.Count; i++)
             {
-                await DispatchAsync(receiver, message, cancellationToken).ConfigureAwait(false);
+                var message = messages[i];
+                switch (Route(receiver, message, out var content, out var problem))
+                {
+                    case Routing.Malformed:
+                        await DeadLetterAsync(receiver, message, problem!, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case Routing.Dropped:
+                        await DropAsync(receiver, message, content!, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
             }
         }
     }
 
-    private async Task DispatchAsync(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, CancellationToken cancellationToken)
+    private Routing Route(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, out TokenStreamMessage? content, out string? problem)
     {
-        if (!TokenStreamMessageParser.TryParse(message.Body.ToMemory().Span, out var content, out var problem))
+        if (!TokenStreamMessageParser.TryParse(message.Body.ToMemory().Span, out content, out problem))
         {
-            Log.MessageDeadLettered(logger, message.SequenceNumber, problem!);
-            metrics.MessageDeadLettered();
-            await SettleAsync(message, () => receiver.DeadLetterMessageAsync(message, "MalformedTokenMessage", problem, cancellationToken)).ConfigureAwait(false);
-            return;
+            return Routing.Malformed;
         }
 
-        bool dropIt;
         lock (gate)
         {
             if (routes.TryGetValue(content!.ChatMessageId, out var route) && !route.HasEnded)
             {
                 route.Enqueue(new SessionDelivery(message, content, receiver));
-                return;
+                return Routing.Routed;
             }
 
             // Another chat message's token. While a stream of this session is still waiting for its answer, it is
             // dropped as the original service did; once none is, it stays unsettled and returns to Service Bus when
             // the receiver closes, for whichever stream asks for it next.
-            dropIt = routes.Values.Any(r => r.HasOwner && !r.HasEnded);
-        }
+            foreach (var other in routes.Values)
+            {
+                if (other.HasOwner && !other.HasEnded)
+                {
+                    return Routing.Dropped;
+                }
+            }
 
-        if (dropIt)
-        {
-            Log.MessageDropped(logger, message.SequenceNumber, content.ChatMessageId);
-            metrics.MessageDropped();
-            await SettleAsync(message, () => receiver.CompleteMessageAsync(message, cancellationToken)).ConfigureAwait(false);
+            return Routing.Held;
         }
     }
 
-    private async Task SettleAsync(ServiceBusReceivedMessage message, Func<Task> settle)
+    private async Task DeadLetterAsync(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, string problem, CancellationToken cancellationToken)
     {
+        Log.MessageDeadLettered(logger, message.SequenceNumber, problem);
+        metrics.MessageDeadLettered();
         try
         {
-            await settle().ConfigureAwait(false);
+            await receiver.DeadLetterMessageAsync(message, "MalformedTokenMessage", problem, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServiceBusException exception)
+        {
+            Log.SettlementFailed(logger, message.SequenceNumber, exception);
+        }
+    }
+
+    private async Task DropAsync(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, TokenStreamMessage content, CancellationToken cancellationToken)
+    {
+        Log.MessageDropped(logger, message.SequenceNumber, content.ChatMessageId);
+        metrics.MessageDropped();
+        try
+        {
+            await receiver.CompleteMessageAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (ServiceBusException exception)
         {
@@ -351,5 +376,13 @@ internal sealed class SessionPump
         var exponential = initial.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16));
         var jittered = exponential * (0.8 + (Random.Shared.NextDouble() * 0.4));
         return TimeSpan.FromMilliseconds(Math.Min(jittered, max.TotalMilliseconds));
+    }
+
+    private enum Routing
+    {
+        Routed,
+        Held,
+        Dropped,
+        Malformed,
     }
 }

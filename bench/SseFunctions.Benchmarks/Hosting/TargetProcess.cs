@@ -60,9 +60,9 @@ public sealed class TargetProcess : IAsyncDisposable
 
     private static ChildProcess StartBaselineRelay(int port, Dictionary<string, string> environment, string workingDirectory)
     {
-        // As a relay it runs with the garbage collector the DevServer is configured with (workstation, concurrent), so
-        // that the collector is not what the comparison measures.
-        environment["DOTNET_gcServer"] = "0";
+        // The benchmark executable is tuned as a load generator (workstation GC); as a relay it gets what an ASP.NET Core
+        // app like the DevServer gets by default (server GC), so that the garbage collector is not what the comparison measures.
+        environment["DOTNET_gcServer"] = "1";
         environment["DOTNET_gcConcurrent"] = "1";
         // The same executable: its apphost when there is one, else `dotnet SseFunctions.Benchmarks.dll`.
         var self = Environment.ProcessPath ?? "dotnet";

@@ -50,7 +50,8 @@ public sealed class SseMetrics : IDisposable
     {
         if (enqueuedTime != default && tokenLatency.Enabled)
         {
-            tokenLatency.Record((flushedTime - enqueuedTime).TotalMilliseconds);
+            // The enqueued time is an AMQP timestamp, to the millisecond: a faster delivery can look negative.
+            tokenLatency.Record(Math.Max(0, (flushedTime - enqueuedTime).TotalMilliseconds));
         }
     }
 

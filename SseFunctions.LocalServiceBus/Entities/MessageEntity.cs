@@ -656,8 +656,17 @@ public sealed class MessageEntity
         activeCount++;
         if (SessionsEnabled)
         {
-            var session = GetOrCreateSessionLocked(message.Payload.SessionId!);
-            message.Session = session;
+            message.Session = GetOrCreateSessionLocked(message.Payload.SessionId!);
+        }
+
+        MakeAvailableLocked(message, work);
+    }
+
+    /// <summary>Puts a message (counted active) in line: its session's, or the entity's, and delivers if it can.</summary>
+    void MakeAvailableLocked(EntityMessage message, DeferredWork work)
+    {
+        if (message.Session is { } session)
+        {
             session.Available.Add(message);
             if (session.Owner is not null)
             {
@@ -761,23 +770,7 @@ public sealed class MessageEntity
             return;
         }
 
-        if (message.Session is { } session)
-        {
-            session.Available.Add(message);
-            if (session.Owner is not null)
-            {
-                PumpSessionLocked(session, work);
-            }
-            else
-            {
-                UpdateReadinessLocked(session, work);
-            }
-        }
-        else
-        {
-            available.Add(message);
-            PumpLocked(work);
-        }
+        MakeAvailableLocked(message, work);
     }
 
     /// <summary>Moves a message that is counted active and not in any list to the dead-letter queue.</summary>

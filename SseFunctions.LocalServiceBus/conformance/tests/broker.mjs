@@ -4,6 +4,8 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
+import { before, after } from "node:test";
+import { ServiceBusClient } from "@azure/service-bus";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const conformanceDir = resolve(here, "..");
@@ -83,4 +85,18 @@ export async function expectCode(promise, code) {
     return error;
   }
   throw new Error(`expected an error with code ${code}, but the operation succeeded`);
+}
+
+/** A broker and an SDK client for the tests of one `describe`: started before them, stopped after them. */
+export function useBrokerAndClient() {
+  const fixture = { broker: undefined, client: undefined };
+  before(async () => {
+    fixture.broker = await startBroker();
+    fixture.client = new ServiceBusClient(fixture.broker.connectionString);
+  });
+  after(async () => {
+    await fixture.client?.close();
+    await fixture.broker?.stop();
+  });
+  return fixture;
 }

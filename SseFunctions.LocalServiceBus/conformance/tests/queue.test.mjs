@@ -1,28 +1,16 @@
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ServiceBusClient } from "@azure/service-bus";
-import { startBroker, QUEUE } from "./broker.mjs";
+import { useBrokerAndClient, QUEUE } from "./broker.mjs";
 
 describe("queues and topics without sessions", () => {
-  let broker;
-  let client;
-
-  before(async () => {
-    broker = await startBroker();
-    client = new ServiceBusClient(broker.connectionString);
-  });
-
-  after(async () => {
-    await client?.close();
-    await broker?.stop();
-  });
+  const fixture = useBrokerAndClient();
 
   it("sends, peeks, receives and completes", async () => {
-    const sender = client.createSender(QUEUE);
+    const sender = fixture.client.createSender(QUEUE);
     await sender.sendMessages([{ body: "q1", messageId: "m1" }, { body: "q2", messageId: "m2" }]);
     await sender.close();
 
-    const receiver = client.createReceiver(QUEUE);
+    const receiver = fixture.client.createReceiver(QUEUE);
     const peeked = await receiver.peekMessages(5);
     assert.deepEqual(peeked.map((m) => m.body), ["q1", "q2"]);
 
@@ -38,12 +26,12 @@ describe("queues and topics without sessions", () => {
   });
 
   it("a topic fans each message out to every subscription", async () => {
-    const sender = client.createSender("fan-out");
+    const sender = fixture.client.createSender("fan-out");
     await sender.sendMessages({ body: "to all", messageId: "fan-1" });
     await sender.close();
 
     for (const subscription of ["audit", "billing"]) {
-      const receiver = client.createReceiver("fan-out", subscription, { receiveMode: "receiveAndDelete" });
+      const receiver = fixture.client.createReceiver("fan-out", subscription, { receiveMode: "receiveAndDelete" });
       const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
       assert.equal(message?.messageId, "fan-1", `${subscription} got its copy`);
       await receiver.close();
@@ -51,11 +39,11 @@ describe("queues and topics without sessions", () => {
   });
 
   it("renewMessageLock extends a peek-lock", async () => {
-    const sender = client.createSender(QUEUE);
+    const sender = fixture.client.createSender(QUEUE);
     await sender.sendMessages({ body: "long job" });
     await sender.close();
 
-    const receiver = client.createReceiver(QUEUE, { maxAutoLockRenewalDurationInMs: 0 });
+    const receiver = fixture.client.createReceiver(QUEUE, { maxAutoLockRenewalDurationInMs: 0 });
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     const before = message.lockedUntilUtc;
     await new Promise((r) => setTimeout(r, 1100));
@@ -66,11 +54,11 @@ describe("queues and topics without sessions", () => {
   });
 
   it("moves a message abandoned MaxDeliveryCount times to the dead-letter queue", async () => {
-    const sender = client.createSender(QUEUE);
+    const sender = fixture.client.createSender(QUEUE);
     await sender.sendMessages({ body: "never works", messageId: "poison" });
     await sender.close();
 
-    const receiver = client.createReceiver(QUEUE);
+    const receiver = fixture.client.createReceiver(QUEUE);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
       assert.equal(message?.messageId, "poison", `delivery ${attempt}`);
@@ -79,7 +67,7 @@ describe("queues and topics without sessions", () => {
     assert.equal((await receiver.receiveMessages(1, { maxWaitTimeInMs: 500 })).length, 0);
     await receiver.close();
 
-    const deadLetters = client.createReceiver(QUEUE, { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" });
+    const deadLetters = fixture.client.createReceiver(QUEUE, { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" });
     const [deadLettered] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     assert.equal(deadLettered.messageId, "poison");
     assert.equal(deadLettered.deadLetterReason, "MaxDeliveryCountExceeded");

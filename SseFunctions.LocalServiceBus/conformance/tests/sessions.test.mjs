@@ -1,30 +1,19 @@
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServiceBusClient } from "@azure/service-bus";
-import { startBroker, expectCode, newSessionId, TOPIC, SUBSCRIPTION } from "./broker.mjs";
+import { useBrokerAndClient, expectCode, newSessionId, TOPIC, SUBSCRIPTION } from "./broker.mjs";
 
 describe("session receivers on a topic subscription", () => {
-  let broker;
-  let client;
-
-  before(async () => {
-    broker = await startBroker();
-    client = new ServiceBusClient(broker.connectionString);
-  });
-
-  after(async () => {
-    await client?.close();
-    await broker?.stop();
-  });
+  const fixture = useBrokerAndClient();
 
   it("sends with a session id, accepts that session, receives in order and completes", async () => {
     const sessionId = newSessionId();
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     await sender.sendMessages([1, 2, 3, 4, 5].map((n) => ({ body: { n }, sessionId })));
     await sender.sendMessages({ body: { n: 6 }, sessionId, applicationProperties: { kind: "last" } });
     await sender.close();
 
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     assert.equal(receiver.sessionId, sessionId);
     assert.ok(receiver.sessionLockedUntilUtc > new Date(), "the session lock is in the future");
 
@@ -53,11 +42,11 @@ describe("session receivers on a topic subscription", () => {
 
   it("abandon redelivers the message with the delivery count increased", async () => {
     const sessionId = newSessionId();
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     await sender.sendMessages({ body: "retry me", sessionId });
     await sender.close();
 
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     const [first] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     assert.equal(first.body, "retry me");
     await receiver.abandonMessage(first, { attempt: "one" });
@@ -74,16 +63,16 @@ describe("session receivers on a topic subscription", () => {
 
   it("deadLetter moves the message to the subscription's dead-letter queue with the reason", async () => {
     const sessionId = newSessionId();
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     await sender.sendMessages({ body: "poison", sessionId, messageId: `poison-${sessionId}` });
     await sender.close();
 
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     await receiver.deadLetterMessage(message, { deadLetterReason: "MalformedToken", deadLetterErrorDescription: "not JSON" });
     await receiver.close();
 
-    const deadLetters = client.createReceiver(TOPIC, SUBSCRIPTION, { subQueueType: "deadLetter" });
+    const deadLetters = fixture.client.createReceiver(TOPIC, SUBSCRIPTION, { subQueueType: "deadLetter" });
     const found = [];
     for (let attempt = 0; attempt < 5 && !found.some((m) => m.messageId === `poison-${sessionId}`); attempt++) {
       found.push(...(await deadLetters.receiveMessages(10, { maxWaitTimeInMs: 1000 })));
@@ -99,8 +88,8 @@ describe("session receivers on a topic subscription", () => {
 
   it("a second acceptSession on a locked session fails with SessionCannotBeLocked", async () => {
     const sessionId = newSessionId();
-    const first = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
-    const other = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5000 } });
+    const first = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const other = new ServiceBusClient(fixture.broker.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5000 } });
     try {
       await expectCode(other.acceptSession(TOPIC, SUBSCRIPTION, sessionId), "SessionCannotBeLocked");
     } finally {
@@ -108,14 +97,14 @@ describe("session receivers on a topic subscription", () => {
     }
 
     await first.close();
-    const again = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const again = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     assert.equal(again.sessionId, sessionId, "closing the first receiver releases the lock");
     await again.close();
   });
 
   it("renewSessionLock moves lockedUntil forward", async () => {
     const sessionId = newSessionId();
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId, { maxAutoLockRenewalDurationInMs: 0 });
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId, { maxAutoLockRenewalDurationInMs: 0 });
     const before = receiver.sessionLockedUntilUtc;
     await new Promise((r) => setTimeout(r, 1100));
     const renewed = await receiver.renewSessionLock();
@@ -127,14 +116,14 @@ describe("session receivers on a topic subscription", () => {
 
   it("setSessionState and getSessionState round-trip", async () => {
     const sessionId = newSessionId();
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     assert.ok((await receiver.getSessionState()) == null, "a new session has no state");
     await receiver.setSessionState(JSON.stringify({ lastSequenceNumber: 42 }));
     const state = await receiver.getSessionState();
     assert.deepEqual(JSON.parse(Buffer.from(state).toString("utf8")), { lastSequenceNumber: 42 });
     await receiver.close();
 
-    const again = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const again = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     assert.ok(await again.getSessionState(), "the state outlives the receiver");
     await again.setSessionState(null);
     await again.close();
@@ -142,11 +131,11 @@ describe("session receivers on a topic subscription", () => {
 
   it("peekMessages returns a session's messages without locking or removing them", async () => {
     const sessionId = newSessionId();
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     await sender.sendMessages(["p1", "p2", "p3"].map((body) => ({ body, sessionId })));
     await sender.close();
 
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     const firstPage = await receiver.peekMessages(2);
     assert.deepEqual(firstPage.map((m) => m.body), ["p1", "p2"]);
     const secondPage = await receiver.peekMessages(2);
@@ -160,11 +149,11 @@ describe("session receivers on a topic subscription", () => {
 
   it("receiveAndDelete removes messages as they are received", async () => {
     const sessionId = newSessionId();
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     await sender.sendMessages(["d1", "d2"].map((body) => ({ body, sessionId })));
     await sender.close();
 
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId, { receiveMode: "receiveAndDelete" });
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId, { receiveMode: "receiveAndDelete" });
     const received = [];
     while (received.length < 2) {
       received.push(...(await receiver.receiveMessages(2 - received.length, { maxWaitTimeInMs: 2000 })));

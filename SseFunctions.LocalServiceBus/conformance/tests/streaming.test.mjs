@@ -1,25 +1,13 @@
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ServiceBusClient } from "@azure/service-bus";
-import { startBroker, newSessionId, TOPIC, SUBSCRIPTION } from "./broker.mjs";
+import { useBrokerAndClient, newSessionId, TOPIC, SUBSCRIPTION } from "./broker.mjs";
 
 describe("streaming a session like the SSE service does", () => {
-  let broker;
-  let client;
-
-  before(async () => {
-    broker = await startBroker();
-    client = new ServiceBusClient(broker.connectionString);
-  });
-
-  after(async () => {
-    await client?.close();
-    await broker?.stop();
-  });
+  const fixture = useBrokerAndClient();
 
   it("subscribe() delivers a session's tokens in order as they are sent, batches included", async () => {
     const sessionId = newSessionId();
-    const receiver = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const receiver = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     const tokens = [];
     const finished = new Promise((resolve, reject) => {
       receiver.subscribe(
@@ -35,7 +23,7 @@ describe("streaming a session like the SSE service does", () => {
       );
     });
 
-    const sender = client.createSender(TOPIC);
+    const sender = fixture.client.createSender(TOPIC);
     const words = Array.from({ length: 50 }, (_, i) => `t${i}`);
     for (const token of words.slice(0, 20)) {
       await sender.sendMessages({ body: { sessionId, chatMessageId: "c1", token }, sessionId });
@@ -52,7 +40,7 @@ describe("streaming a session like the SSE service does", () => {
     assert.deepEqual(tokens, words);
     await receiver.close();
 
-    const check = await client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
+    const check = await fixture.client.acceptSession(TOPIC, SUBSCRIPTION, sessionId);
     assert.equal((await check.peekMessages(100)).length, 0, "every token was completed");
     await check.close();
   });

@@ -89,7 +89,7 @@ public sealed class DevServerApp : IAsyncDisposable
         string[] getAndOptions = [HttpMethods.Get, HttpMethods.Options];
         app.MapMethods("/api/stream/{sessionId}/{chatMessageId}", getAndOptions, (string sessionId, string chatMessageId) => new SseStreamResult(sessionId, chatMessageId));
         app.Map("/api/stream/{**rest}", () => Results.Json(
-            new { error = "Expected /api/stream/{sessionId}/{chatMessageId} with two non-empty ids." },
+            new { error = StreamIds.MalformedPathError },
             statusCode: StatusCodes.Status400BadRequest));
         app.MapMethods("/health", getAndOptions, () => new HealthResult());
 

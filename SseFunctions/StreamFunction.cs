@@ -18,5 +18,5 @@ public sealed class StreamFunction
     [Function("stream-bad-path")]
     public IActionResult BadPath(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "api/stream/{*rest}")] HttpRequest request) =>
-        new BadRequestObjectResult(new { error = "Expected /api/stream/{sessionId}/{chatMessageId} with two non-empty ids." });
+        new BadRequestObjectResult(new { error = StreamIds.MalformedPathError });
 }

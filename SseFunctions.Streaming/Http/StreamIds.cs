@@ -5,6 +5,9 @@ public static class StreamIds
 {
     public const int MaxLength = 128;
 
+    /// <summary>The 400 error for a path under <c>/api/stream/</c> that does not have exactly two ids.</summary>
+    public const string MalformedPathError = "Expected /api/stream/{sessionId}/{chatMessageId} with two non-empty ids.";
+
     /// <summary>Null when <paramref name="value"/> is a valid id, otherwise why it is not.</summary>
     public static string? Validate(string name, string? value)
     {

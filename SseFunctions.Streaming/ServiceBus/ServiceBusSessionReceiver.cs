@@ -292,28 +292,28 @@ public class ServiceBusSessionReceiver : IAsyncDisposable
 
         TopUpCredit(maxMessages);
         var wait = maxWaitTime ?? _connection.Retry.Options.TryTimeout;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+
+        // A wait without a limit (a pump that receives until it is cancelled) needs no timer of its own.
+        using var timeout = wait == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout?.CancelAfter(wait);
+        try
         {
-            timeout.CancelAfter(wait);
-            try
-            {
-                // WaitToReadAsync consumes nothing: a cancelled wait loses no message.
-                if (!await _buffer.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
-                {
-                    ThrowIfUnusable();
-                    return NoMessages;
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            // WaitToReadAsync consumes nothing: a cancelled wait loses no message.
+            if (!await _buffer.Reader.WaitToReadAsync(timeout?.Token ?? cancellationToken).ConfigureAwait(false))
             {
                 ThrowIfUnusable();
                 return NoMessages;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                ThrowIfUnusable();
-                throw;
-            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            ThrowIfUnusable();
+            return NoMessages;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            ThrowIfUnusable();
+            throw;
         }
 
         result = Drain(maxMessages);

@@ -36,7 +36,7 @@ public class ObservabilityTests
             await stream.ReadToEndAsync();
         }
 
-        await StreamingTests.WaitUntilAsync(() => measurements.Any(m => m.Instrument == "sse.streams.ended"));
+        await Eventually.TrueAsync(() => measurements.Any(m => m.Instrument == "sse.streams.ended"));
         measurements.Where(m => m.Instrument == "sse.tokens.sent").Sum(m => m.Value).Should().Be(3);
         measurements.Where(m => m.Instrument == "sse.streams.open").Select(m => m.Value).Should().Equal(1, -1);
         measurements.Single(m => m.Instrument == "sse.streams.ended").Outcome.Should().Be("end");

@@ -31,7 +31,7 @@ public class StreamingTests
         events.Select(e => e.Data).Should().Equal("{\"token\":\"Hel\"}", "{\"token\":\"lo\"}", "{\"token\":\" world\"}", "__END__");
         var ids = events.Take(3).Select(e => long.Parse(e.Id!)).ToArray();
         ids.Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
-        await WaitUntilAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 0
+        await Eventually.TrueAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 0
             && server.Broker.LockedMessageCount(StreamingServer.Subscription) == 0
             && !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
     }
@@ -81,7 +81,7 @@ public class StreamingTests
 
         items.Count(i => i.Comment == "keep-alive").Should().BeGreaterThanOrEqualTo(2);
         items[^1].Data.Should().Contain("\"error\"").And.Contain("No token arrived for 3.5 seconds");
-        await WaitUntilAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
+        await Eventually.TrueAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class StreamingTests
         await server.Publisher.SendEndAsync(session, message);
 
         (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"yours\"}", "__END__");
-        await WaitUntilAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 0);
+        await Eventually.TrueAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 0);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public class StreamingTests
         await server.Publisher.SendEndAsync(session, message);
 
         (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"before\"}", "{\"token\":\"after\"}", "__END__");
-        await WaitUntilAsync(() => (server.Broker.DeadLetterMessageCount(StreamingServer.Subscription), server.Broker.ActiveMessageCount(StreamingServer.Subscription), server.Broker.LockedMessageCount(StreamingServer.Subscription)) == (3, 0, 0),
+        await Eventually.TrueAsync(() => (server.Broker.DeadLetterMessageCount(StreamingServer.Subscription), server.Broker.ActiveMessageCount(StreamingServer.Subscription), server.Broker.LockedMessageCount(StreamingServer.Subscription)) == (3, 0, 0),
             describe: () => $"dead-lettered {server.Broker.DeadLetterMessageCount(StreamingServer.Subscription)}, active {server.Broker.ActiveMessageCount(StreamingServer.Subscription)}, locked {server.Broker.LockedMessageCount(StreamingServer.Subscription)}");
     }
 
@@ -160,7 +160,7 @@ public class StreamingTests
         }
 
         // Once the service has seen the client leave, the browser reconnects saying it has "two".
-        await WaitUntilAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
+        await Eventually.TrueAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
         await server.Publisher.SendTokensAsync(session, message, "three");
         await server.Publisher.SendEndAsync(session, message);
         await using var resumed = await server.ConnectAsync(session, message, lastEventId: secondId);
@@ -176,15 +176,15 @@ public class StreamingTests
         var stream = await server.ConnectAsync(session, message);
         await server.Publisher.SendTokensAsync(session, message, "seen");
         (await stream.ReadDataAsync()).Data.Should().Be("{\"token\":\"seen\"}");
-        await WaitUntilAsync(() => server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
+        await Eventually.TrueAsync(() => server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
 
         await stream.DisposeAsync();
         var left = DateTime.UtcNow;
-        await WaitUntilAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session), TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session), "the session is released", TimeSpan.FromSeconds(1));
         (DateTime.UtcNow - left).Should().BeLessThan(TimeSpan.FromSeconds(1));
 
         await server.Publisher.SendTokensAsync(session, message, "unsent-1", "unsent-2");
-        await WaitUntilAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 2);
+        await Eventually.TrueAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 2);
         await using var receiver = await server.Client.AcceptSessionAsync(StreamingServer.Topic, "sse-service-token-streams", session);
         var remaining = new List<SseFunctions.Streaming.ServiceBus.ServiceBusReceivedMessage>();
         while (remaining.Count < 2 && await receiver.ReceiveMessagesAsync(10, TimeSpan.FromSeconds(5)) is { Count: > 0 } received)
@@ -265,18 +265,4 @@ public class StreamingTests
     }
 
     internal static (string Session, string Message) NewIds() => (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, Func<string>? describe = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                condition().Should().BeTrue("it should become true within {0} ({1})", timeout ?? TimeSpan.FromSeconds(10), describe?.Invoke() ?? "");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

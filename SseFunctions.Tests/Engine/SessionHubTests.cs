@@ -67,7 +67,7 @@ public sealed class SessionHubTests : IAsyncDisposable
         var end = await TakeAsync(stream, 1);
 
         end.Single().Content.Kind.Should().Be(TokenStreamMessageKind.EndOfStream);
-        await WaitUntilAsync(() => receiver.Completed.Contains(1));
+        await Eventually.TrueAsync(() => receiver.Completed.Contains(1));
         await Task.Delay(100);
         receiver.Completed.Should().Equal([1], "after the end marker nothing else is consumed");
     }
@@ -92,7 +92,7 @@ public sealed class SessionHubTests : IAsyncDisposable
         var first = client.ReceiverOf("s");
 
         await stream.DisposeAsync();
-        await WaitUntilAsync(() => first.Closed && hub.ActiveSessionCount == 0);
+        await Eventually.TrueAsync(() => first.Closed && hub.ActiveSessionCount == 0);
 
         await using var again = await hub.SubscribeAsync("s", "m", default);
         client.ReceiverOf("s").Should().NotBeSameAs(first);
@@ -120,16 +120,5 @@ public sealed class SessionHubTests : IAsyncDisposable
 
         batch.Should().HaveCount(count);
         return batch;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-
-        condition().Should().BeTrue();
     }
 }

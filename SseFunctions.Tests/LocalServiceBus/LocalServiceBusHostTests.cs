@@ -71,11 +71,11 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
 
         receiver.Accept(first);
         receiver.Reject(second, new Error(new Symbol("com.microsoft:dead-letter")) { Info = new Fields { [new Symbol("DeadLetterReason")] = "Malformed" } });
-        await WaitUntilAsync(() => host.LockedMessageCount(Subscription) == 0);
+        await Eventually.TrueAsync(() => host.LockedMessageCount(Subscription) == 0);
         host.DeadLetterMessageCount(Subscription).Should().Be(1);
 
         await receiver.CloseAsync();
-        await WaitUntilAsync(() => !host.IsSessionLocked(Subscription, "s1"));
+        await Eventually.TrueAsync(() => !host.IsSessionLocked(Subscription, "s1"));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
 
         await receiver.CloseAsync();
 
-        await WaitUntilAsync(() => host.ActiveMessageCount(Subscription) == 1 && host.LockedMessageCount(Subscription) == 0);
+        await Eventually.TrueAsync(() => host.ActiveMessageCount(Subscription) == 1 && host.LockedMessageCount(Subscription) == 0);
         host.IsSessionLocked(Subscription, "s1").Should().BeFalse();
     }
 
@@ -174,7 +174,7 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
         host.ActiveMessageCount(Subscription).Should().Be(2);
         host.LockedMessageCount(Subscription).Should().Be(0);
         host.IsSessionLocked(Subscription, "s1").Should().BeFalse();
-        await WaitUntilAsync(() => connection.IsClosed);
+        await Eventually.TrueAsync(() => connection.IsClosed);
         var connect = () => ConnectAsync();
         await connect.Should().ThrowAsync<Exception>("nothing listens while suspended");
 
@@ -240,13 +240,13 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
         {
             await vanishing.ConnectAsync("127.0.0.1", host.Port);
             await vanishing.SendAsync(new byte[] { (byte)'A', (byte)'M', (byte)'Q', (byte)'P', 0, 1, 0, 0 }, SocketFlags.None);
-            await WaitUntilAsync(() => host.OpenConnectionCount == 2);
+            await Eventually.TrueAsync(() => host.OpenConnectionCount == 2);
             vanishing.LingerState = new LingerOption(true, 0);
         }
 
         await graceful.CloseAsync();
 
-        await WaitUntilAsync(() => host.OpenConnectionCount == 0);
+        await Eventually.TrueAsync(() => host.OpenConnectionCount == 0);
     }
 
     async Task<Connection> ConnectAsync()
@@ -285,25 +285,11 @@ public sealed class LocalServiceBusHostTests : IAsyncLifetime
         var remote = await attached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         if (remote.Source is null)
         {
-            await WaitUntilAsync(() => receiver.IsClosed);
+            await Eventually.TrueAsync(() => receiver.IsClosed);
             throw new AmqpException(receiver.Error);
         }
 
         receiver.SetCredit(10, autoRestore: true);
         return (receiver, remote);
-    }
-
-    static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not become true within 10 s.");
-            }
-
-            await Task.Delay(20);
-        }
     }
 }

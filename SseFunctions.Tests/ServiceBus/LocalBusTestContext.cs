@@ -94,22 +94,6 @@ internal sealed class LocalBusTestContext : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds (broker state changes asynchronously after a detach).</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                condition().Should().BeTrue(because);
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     public void AssertNoSecretsLogged()
     {
         var text = Logs.AllText;

@@ -19,7 +19,7 @@ public class ServiceBusClientResilienceTests
         var first = three[0];
         var held = three[1];
         await receiver.CompleteMessageAsync(first);
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 2, "one completed");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 2, "one completed");
         var pending = receiver.ReceiveMessagesAsync(10, TimeSpan.FromSeconds(30));
 
         await t.Bus.SuspendAsync();
@@ -47,12 +47,12 @@ public class ServiceBusClientResilienceTests
             await again.CompleteMessageAsync(message);
         }
 
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "each message completed exactly once");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "each message completed exactly once");
 
         // the sender re-creates its link on the new connection too
         await using var sender = t.Client.CreateSender(Topic);
         await sender.SendMessageAsync(Token("s-outage", "after"));
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 1, "sent after the reconnection");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 1, "sent after the reconnection");
     }
 
     [Fact]
@@ -171,16 +171,12 @@ public class ServiceBusClientResilienceTests
         using var broker = new FakeServiceBusBroker("t/Subscriptions/s");
         broker.RenewFailures.Enqueue((410, "com.microsoft:session-lock-lost"));
         var logs = new CapturingLoggerProvider();
-        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
-        await using var client = new ServiceBusClient(broker.ConnectionString, new ServiceBusClientOptions
-        {
-            LoggerFactory = loggerFactory,
-            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
-        });
+        using var loggerFactory = TraceLogging(logs);
+        await using var client = new ServiceBusClient(broker.ConnectionString, NoRetries(loggerFactory));
         await using var receiver = await client.AcceptSessionAsync("t", "s", "s-renew-lost");
         receiver.SessionLockedUntil.Should().BeBefore(DateTimeOffset.UtcNow.AddSeconds(3));
 
-        await EventuallyAsync(() => receiver.IsClosed, "the first renewal (after ~1 s) is refused", TimeSpan.FromSeconds(4));
+        await Eventually.TrueAsync(() => receiver.IsClosed, "the first renewal (after ~1 s) is refused", TimeSpan.FromSeconds(4));
 
         var receive = () => receiver.ReceiveMessagesAsync(1, TimeSpan.FromMilliseconds(100));
         var error = (await receive.Should().ThrowAsync<ServiceBusException>()).Which;
@@ -197,12 +193,8 @@ public class ServiceBusClientResilienceTests
         using var broker = new FakeServiceBusBroker("t/Subscriptions/s");
         broker.RenewFailures.Enqueue((503, "com.microsoft:server-busy"));
         var logs = new CapturingLoggerProvider();
-        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
-        await using var client = new ServiceBusClient(broker.ConnectionString, new ServiceBusClientOptions
-        {
-            LoggerFactory = loggerFactory,
-            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
-        });
+        using var loggerFactory = TraceLogging(logs);
+        await using var client = new ServiceBusClient(broker.ConnectionString, NoRetries(loggerFactory));
         await using var receiver = await client.AcceptSessionAsync("t", "s", "s-renew-busy");
 
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -259,4 +251,13 @@ public class ServiceBusClientResilienceTests
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
         return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
     }
+
+    private static Microsoft.Extensions.Logging.ILoggerFactory TraceLogging(CapturingLoggerProvider logs) =>
+        Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+
+    private static ServiceBusClientOptions NoRetries(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => new()
+    {
+        LoggerFactory = loggerFactory,
+        RetryOptions = new ServiceBusRetryOptions { MaxRetries = 0, TryTimeout = TimeSpan.FromSeconds(3) },
+    };
 }

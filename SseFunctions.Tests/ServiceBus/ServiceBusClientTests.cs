@@ -67,7 +67,7 @@ public class ServiceBusClientTests
             await receiver.CompleteMessageAsync(message);
         }
 
-        await EventuallyAsync(() => t.Bus.LockedMessageCount(EntityPath) == 0, "completed messages leave the subscription");
+        await Eventually.TrueAsync(() => t.Bus.LockedMessageCount(EntityPath) == 0, "completed messages leave the subscription");
         t.Bus.ActiveMessageCount(EntityPath).Should().Be(0);
         (await receiver.ReceiveMessagesAsync(10, TimeSpan.FromMilliseconds(200))).Should().BeEmpty();
     }
@@ -91,7 +91,7 @@ public class ServiceBusClientTests
         var closing = Task.Run(async () => await first.DisposeAsync());
         await closing.WaitAsync(TimeSpan.FromSeconds(2));
         first.IsClosed.Should().BeTrue();
-        await EventuallyAsync(() => !t.Bus.IsSessionLocked(EntityPath, "s-lock"), "closing the receiver releases the session lock at once", TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => !t.Bus.IsSessionLocked(EntityPath, "s-lock"), "closing the receiver releases the session lock at once", TimeSpan.FromSeconds(1));
         await using var again = await otherClient.AcceptSessionAsync(Topic, Subscription, "s-lock");
         (await ReceiveAsync(again, 1)).Should().ContainSingle();
     }
@@ -136,7 +136,7 @@ public class ServiceBusClientTests
         again.SequenceNumber.Should().Be(first.SequenceNumber);
         again.DeliveryCount.Should().Be(2);
         await receiver.CompleteMessageAsync(again);
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "the redelivered message was completed");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "the redelivered message was completed");
     }
 
     [Fact]
@@ -150,8 +150,8 @@ public class ServiceBusClientTests
         await receiver.DeadLetterMessageAsync(messages[0], "MalformedMessage", "not JSON");
         await receiver.CompleteMessageAsync(messages[1]);
 
-        await EventuallyAsync(() => t.Bus.DeadLetterMessageCount(EntityPath) == 1, "the message is dead-lettered");
-        await EventuallyAsync(() => t.Bus.LockedMessageCount(EntityPath) == 0, "nothing stays locked");
+        await Eventually.TrueAsync(() => t.Bus.DeadLetterMessageCount(EntityPath) == 1, "the message is dead-lettered");
+        await Eventually.TrueAsync(() => t.Bus.LockedMessageCount(EntityPath) == 0, "nothing stays locked");
         t.Bus.ActiveMessageCount(EntityPath).Should().Be(0);
     }
 
@@ -163,13 +163,13 @@ public class ServiceBusClientTests
         var receiver = await t.Client.AcceptSessionAsync(Topic, Subscription, "s-close", new ServiceBusSessionReceiverOptions { PrefetchCount = 10 });
         var received = await ReceiveAsync(receiver, 2);
         received.Should().HaveCount(2);
-        await EventuallyAsync(() => receiver.BufferedCount == 3, "prefetch buffers the other three");
+        await Eventually.TrueAsync(() => receiver.BufferedCount == 3, "prefetch buffers the other three");
         t.Bus.LockedMessageCount(EntityPath).Should().Be(5);
 
         await receiver.CloseAsync();
 
         receiver.IsClosed.Should().BeTrue();
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) == 5, "unsettled and buffered messages return to the subscription");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) == 5, "unsettled and buffered messages return to the subscription");
         t.Bus.IsSessionLocked(EntityPath, "s-close").Should().BeFalse();
         var settle = () => receiver.CompleteMessageAsync(received[0]);
         await settle.Should().ThrowAsync<ObjectDisposedException>();
@@ -201,7 +201,7 @@ public class ServiceBusClientTests
 
         // a message that arrives after a cancelled receive (which had opened credit) is kept for the next call
         await t.SendAsync("s-cancel", 1);
-        await EventuallyAsync(() => receiver.BufferedCount == 1, "the credit of the cancelled call brings the message in");
+        await Eventually.TrueAsync(() => receiver.BufferedCount == 1, "the credit of the cancelled call brings the message in");
         var message = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(2));
         message.Should().NotBeNull();
         await receiver.CompleteMessageAsync(message!);
@@ -253,7 +253,7 @@ public class ServiceBusClientTests
         await renewed.CompleteMessageAsync(first);
         var second = (await ReceiveAsync(renewed, 1)).Single();
         await renewed.CompleteMessageAsync(second);
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(path) + t.Bus.LockedMessageCount(path) == 0, "both were completed under the renewed lock");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(path) + t.Bus.LockedMessageCount(path) == 0, "both were completed under the renewed lock");
 
         // without renewal the broker takes the session back: the receiver reports SessionLockLost
         var lost = () => unrenewed.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(1));
@@ -274,7 +274,7 @@ public class ServiceBusClientTests
         messages.Should().OnlyContain(m => m.LockToken.Length == 0);
         var complete = () => receiver.CompleteMessageAsync(messages[0]);
         await complete.Should().ThrowAsync<InvalidOperationException>();
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "receive-and-delete removes them");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "receive-and-delete removes them");
     }
 
     [Fact]
@@ -333,7 +333,7 @@ public class ServiceBusClientTests
             await Task.WhenAll(receivers.Select(r => r.CloseAsync()));
         }
 
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "all completed");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "all completed");
     }
 
     [Fact]

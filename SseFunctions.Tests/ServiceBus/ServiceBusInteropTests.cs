@@ -41,7 +41,7 @@ public class ServiceBusInteropTests
         messages[3].MessageId.Should().Be("npm-value");
         messages[3].Body.ToString().Should().Be("value-body", "an AmqpValue string body is accepted");
         await receiver.CompleteMessageAsync(messages[3]);
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "all completed");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "all completed");
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class ServiceBusInteropTests
             m.GetProperty("applicationProperties").GetProperty("source").GetString().Should().Be("dotnet");
         }
 
-        await EventuallyAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "the SDK completed them all");
+        await Eventually.TrueAsync(() => t.Bus.ActiveMessageCount(EntityPath) + t.Bus.LockedMessageCount(EntityPath) == 0, "the SDK completed them all");
     }
 
     private static async Task<JsonElement> RunNodeAsync(LocalBusTestContext t, params string[] args)

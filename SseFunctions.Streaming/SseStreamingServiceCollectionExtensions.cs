@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -27,32 +26,21 @@ public static class SseStreamingServiceCollectionExtensions
             var options = new SseStreamingOptions();
             SseStreamingOptionsReader.Read(configuration, options);
             filters.MinLevel = options.LogLevel;
+
+            // The SDK's own events (forwarded from its EventSource by Microsoft.Extensions.Azure) describe every
+            // receive and settlement at Information: only its warnings and errors (only errors with LOG_LEVEL=ERROR).
+            filters.Rules.Add(new LoggerFilterRule(null, "Azure", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning, null));
         }));
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SseMetrics>();
-        services.TryAddSingleton(CreateServiceBusClient);
+        services.AddTokenStreamsServiceBusClient();
         services.TryAddSingleton<SessionHub>();
         services.TryAddSingleton<CorsPolicy>();
         services.TryAddSingleton<SseStreamHandler>();
         services.TryAddSingleton<HealthHandler>();
         return services;
-    }
-
-    private static ServiceBusClient CreateServiceBusClient(IServiceProvider services)
-    {
-        var settings = services.GetRequiredService<IOptions<SseStreamingOptions>>().Value;
-        var clientOptions = new ServiceBusClientOptions
-        {
-            Identifier = "sse-functions",
-            LoggerFactory = services.GetService<ILoggerFactory>(),
-            RetryOptions = new ServiceBusRetryOptions { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(200), TryTimeout = settings.ConnectTimeout },
-        };
-
-        return settings.ConnectionString is { } connectionString
-            ? new ServiceBusClient(connectionString, clientOptions)
-            : new ServiceBusClient(settings.FullyQualifiedNamespace!, new DefaultAzureCredential(), clientOptions);
     }
 
     private sealed class SettingsReader(IConfiguration configuration) : IConfigureOptions<SseStreamingOptions>, IValidateOptions<SseStreamingOptions>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Configuration;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.DevServer;
 

@@ -1,3 +1,4 @@
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 
 namespace SseFunctions.Streaming.Configuration;
@@ -8,6 +9,12 @@ public sealed class SseStreamingOptions
     public string? FullyQualifiedNamespace { get; set; }
 
     public string? ConnectionString { get; set; }
+
+    /// <summary><c>AZURE_CLIENT_ID</c>: the user-assigned managed identity DefaultAzureCredential uses; null = system-assigned.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>AMQP over TCP (5671) or over WebSockets (443, for networks that allow only HTTPS).</summary>
+    public ServiceBusTransportType TransportType { get; set; } = ServiceBusTransportType.AmqpTcp;
 
     public string TopicName { get; set; } = "token-streams";
 
@@ -35,4 +42,14 @@ public sealed class SseStreamingOptions
 
     /// <summary>Messages a session receiver asks for ahead of need. Small, so that sessions share the connection fairly.</summary>
     public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>How long one receive waits for a message. Each empty wait costs the SDK a drain of the link, so it is
+    /// long; a receiver that Service Bus closed is noticed by <see cref="ReceiverCheckInterval"/>, not by this.</summary>
+    public TimeSpan ReceiveWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the open receivers are checked for one that Service Bus closed (lock lost, connection lost).</summary>
+    public TimeSpan ReceiverCheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a closing receiver waits for the settlements still on their way before it closes the link.</summary>
+    public TimeSpan SettlementDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,8 @@ public static class SseStreamingOptionsReader
     public const string HeartbeatSetting = "SSE_HEARTBEAT_SECONDS";
     public const string IdleTimeoutSetting = "SSE_IDLE_TIMEOUT_SECONDS";
     public const string MaxStreamSetting = "SSE_MAX_STREAM_SECONDS";
+    public const string TransportTypeSetting = "SERVICEBUS_TRANSPORT_TYPE";
+    public const string ManagedIdentityClientIdSetting = "AZURE_CLIENT_ID";
 
     /// <summary>Fills <paramref name="options"/> and returns one line per problem, each naming its setting; empty when all is well.</summary>
     public static IReadOnlyList<string> Read(IConfiguration configuration, SseStreamingOptions options)
@@ -35,6 +38,24 @@ public static class SseStreamingOptionsReader
         else if (options.ConnectionString is { } cs && !cs.Contains("Endpoint=", StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"{ConnectionStringSetting} has no Endpoint=: it is not a Service Bus connection string.");
+        }
+
+        if (options.FullyQualifiedNamespace is { } host && Uri.CheckHostName(StripScheme(host)) != UriHostNameType.Unknown)
+        {
+            options.FullyQualifiedNamespace = StripScheme(host);
+        }
+
+        options.ManagedIdentityClientId = NonEmpty(configuration[ManagedIdentityClientIdSetting]);
+        if (NonEmpty(configuration[TransportTypeSetting]) is { } transport)
+        {
+            if (Enum.TryParse<ServiceBusTransportType>(transport, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !char.IsAsciiDigit(transport[0]))
+            {
+                options.TransportType = parsed;
+            }
+            else
+            {
+                problems.Add($"{TransportTypeSetting} must be AmqpTcp or AmqpWebSockets, not '{transport}'.");
+            }
         }
 
         options.TopicName = EntityName(configuration, TopicSetting, options.TopicName, problems);

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Streaming.Diagnostics;
 
@@ -12,7 +12,7 @@ internal static partial class Log
     public static partial void StreamEnded(ILogger logger, string outcome, int tokenCount);
 
     [LoggerMessage(3, LogLevel.Warning, "Service Bus unavailable for a new stream: {Reason}")]
-    public static partial void ServiceBusUnavailable(ILogger logger, ServiceBusFailureReason reason, Exception exception);
+    public static partial void ServiceBusUnavailable(ILogger logger, string reason, Exception exception);
 
     [LoggerMessage(4, LogLevel.Warning, "Stream failed: {Reason}")]
     public static partial void StreamFailed(ILogger logger, string reason, Exception? exception);
@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Warning, "Closing the session receiver failed")]
     public static partial void CloseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Warning, "Renewing the session lock failed: the lock counts as lost")]
+    public static partial void SessionLockRenewalFailed(ILogger logger, Exception exception);
 }

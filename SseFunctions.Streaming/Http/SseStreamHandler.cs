@@ -59,7 +59,7 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var reason = (exception as ServiceBusException)?.Reason ?? ServiceBusFailureReason.GeneralError;
+            var reason = ServiceBusFailures.Describe(exception);
             Log.ServiceBusUnavailable(logger, reason, exception);
             await JsonResponses.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"Service Bus is unavailable ({reason}). Try again later.").ConfigureAwait(false);
             return;
@@ -186,7 +186,7 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
                     }
                 }
 
-                await subscription.CompleteAsync(batch, cancellationToken).ConfigureAwait(false);
+                subscription.Complete(batch);
                 if (ended)
                 {
                     return;

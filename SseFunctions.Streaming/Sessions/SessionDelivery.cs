@@ -1,5 +1,5 @@
 using SseFunctions.Streaming.Messages;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Streaming.Sessions;
 

@@ -1,8 +1,8 @@
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
-using SseFunctions.Streaming.ServiceBus;
 
 namespace SseFunctions.Streaming.Sessions;
 
@@ -15,15 +15,19 @@ public sealed class SessionHub : IAsyncDisposable
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILoggerFactory loggerFactory;
+    private readonly TimeProvider timeProvider;
+    private readonly ReceiverClosureWatch closureWatch;
     private readonly object gate = new();
     private readonly Dictionary<string, SessionPump> pumps = new(StringComparer.Ordinal);
 
-    public SessionHub(ServiceBusClient client, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory)
+    public SessionHub(ServiceBusClient client, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         this.client = client;
         this.options = options.Value;
         this.metrics = metrics;
         this.loggerFactory = loggerFactory;
+        this.timeProvider = timeProvider;
+        closureWatch = new ReceiverClosureWatch(timeProvider, this.options.ReceiverCheckInterval);
     }
 
     /// <summary>Sessions with a receiver (or an attempt at one) on this instance.</summary>
@@ -52,6 +56,8 @@ public sealed class SessionHub : IAsyncDisposable
                     options,
                     metrics,
                     loggerFactory.CreateLogger<SessionPump>(),
+                    timeProvider,
+                    closureWatch,
                     existing?.Completion ?? Task.CompletedTask,
                     OnPumpClosed);
                 pumps[sessionId] = pump;
@@ -85,7 +91,8 @@ public sealed class SessionHub : IAsyncDisposable
         }
 
         // Pumps close when their streams leave; the host aborts the streams on shutdown.
-        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10), timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        closureWatch.Dispose();
     }
 
     private void OnPumpClosed(SessionPump pump)

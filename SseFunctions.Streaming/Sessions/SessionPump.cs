@@ -1,15 +1,15 @@
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
 using SseFunctions.Streaming.Messages;
-using SseFunctions.Streaming.ServiceBus;
 
 namespace SseFunctions.Streaming.Sessions;
 
 /// <summary>
 /// Holds one Service Bus session for the streams of that session on this instance: accepts it (waiting while another
-/// receiver holds the lock), receives in order, routes each message to its chat message's stream, and recovers after
-/// a lost lock or connection. It closes, releasing the session, when its last stream leaves.
+/// receiver holds the lock), renews its lock, receives in order, routes each message to its chat message's stream,
+/// and accepts it again after a lost lock or connection. It closes, releasing the session, when its last stream leaves.
 /// </summary>
 internal sealed class SessionPump
 {
@@ -20,6 +20,9 @@ internal sealed class SessionPump
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILogger logger;
+    private readonly TimeProvider timeProvider;
+    private readonly ReceiverClosureWatch closureWatch;
+    private readonly SessionSettlements settlements;
     private readonly Action<SessionPump> onClosed;
     private readonly Task previousPump;
     private readonly object gate = new();
@@ -29,15 +32,18 @@ internal sealed class SessionPump
     private bool isClosing;
     private Task run = Task.CompletedTask;
 
-    public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, Task previousPump, Action<SessionPump> onClosed)
+    public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, TimeProvider timeProvider, ReceiverClosureWatch closureWatch, Task previousPump, Action<SessionPump> onClosed)
     {
         SessionId = sessionId;
         this.client = client;
         this.options = options;
         this.metrics = metrics;
         this.logger = logger;
+        this.timeProvider = timeProvider;
+        this.closureWatch = closureWatch;
         this.previousPump = previousPump;
         this.onClosed = onClosed;
+        settlements = new SessionSettlements(logger);
     }
 
     public string SessionId { get; }
@@ -99,21 +105,8 @@ internal sealed class SessionPump
         closing.Cancel();
     }
 
-    public async Task CompleteAsync(IReadOnlyList<SessionDelivery> batch, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var delivery = batch[i];
-            try
-            {
-                await delivery.Receiver.CompleteMessageAsync(delivery.Message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is ServiceBusException or ObjectDisposedException or InvalidOperationException)
-            {
-                Log.SettlementFailed(logger, delivery.SequenceNumber, exception);
-            }
-        }
-    }
+    /// <summary>Starts completing deliveries whose events were flushed; returns at once.</summary>
+    public void Complete(IReadOnlyList<SessionDelivery> batch) => settlements.Complete(batch);
 
     private async Task RunAsync()
     {
@@ -155,32 +148,26 @@ internal sealed class SessionPump
     {
         var lockRetry = 0;
         var recoveryRetry = 0;
-        DateTimeOffset? failingSince = null;
+        long? failingSince = null;
         while (true)
         {
             ServiceBusSessionReceiver receiver;
             try
             {
-                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                if (!firstAttempt.Task.IsCompleted)
-                {
-                    attemptTimeout.CancelAfter(options.ConnectTimeout);
-                }
-
-                receiver = await AcceptAsync(attemptTimeout.Token, cancellationToken).ConfigureAwait(false);
+                receiver = await AcceptAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (ServiceBusException exception) when (exception.Reason == ServiceBusFailureReason.SessionCannotBeLocked)
             {
                 firstAttempt.TrySetResult();
-                var delay = Backoff(TimeSpan.FromMilliseconds(100), MaxLockRetryDelay, lockRetry++);
+                var delay = Backoff.Delay(TimeSpan.FromMilliseconds(100), MaxLockRetryDelay, lockRetry++);
                 Log.SessionLockedElsewhere(logger, delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            catch (ServiceBusException exception) when (firstAttempt.Task.IsCompleted && IsRecoverable(exception))
+            catch (Exception exception) when (firstAttempt.Task.IsCompleted && !cancellationToken.IsCancellationRequested && IsRecoverable(exception))
             {
-                failingSince ??= DateTimeOffset.UtcNow;
-                await WaitToRecoverAsync(exception, failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
+                failingSince ??= timeProvider.GetTimestamp();
+                await WaitToRecoverAsync(AsServiceBusException(exception, null), failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -190,44 +177,27 @@ internal sealed class SessionPump
             failingSince = null;
             metrics.SessionOpened();
             Log.SessionAccepted(logger, receiver.SessionLockedUntil);
-            ServiceBusException lost;
-            try
-            {
-                await ReceiveAsync(receiver, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            catch (ServiceBusException exception) when (IsRecoverable(exception) && !cancellationToken.IsCancellationRequested)
-            {
-                lost = exception;
-                ForgetAllDeliveries();
-            }
-            finally
-            {
-                metrics.SessionClosed();
-                await CloseQuietlyAsync(receiver).ConfigureAwait(false);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    Log.SessionReleased(logger);
-                }
-            }
-
-            failingSince = DateTimeOffset.UtcNow;
+            var lost = await HoldAsync(receiver, cancellationToken).ConfigureAwait(false);
+            failingSince = timeProvider.GetTimestamp();
             await WaitToRecoverAsync(lost, failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<ServiceBusSessionReceiver> AcceptAsync(CancellationToken attemptToken, CancellationToken closingToken)
+    private async Task<ServiceBusSessionReceiver> AcceptAsync(CancellationToken closingToken)
     {
+        // Every attempt has a deadline: the SDK's own retries could otherwise outlast the recovery timeout.
+        using var attemptTimeout = new CancellationTokenSource(options.ConnectTimeout, timeProvider);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(closingToken, attemptTimeout.Token);
         try
         {
             return await client.AcceptSessionAsync(
                 options.TopicName,
                 options.SubscriptionName,
                 SessionId,
-                new ServiceBusSessionReceiverOptions { PrefetchCount = options.PrefetchCount, AutoRenewSessionLock = true },
-                attemptToken).ConfigureAwait(false);
+                new ServiceBusSessionReceiverOptions { PrefetchCount = options.PrefetchCount, ReceiveMode = ServiceBusReceiveMode.PeekLock },
+                attempt.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !closingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (attemptTimeout.IsCancellationRequested && !closingToken.IsCancellationRequested)
         {
             throw new ServiceBusException(
                 $"Accepting the session took longer than {options.ConnectTimeout.TotalSeconds:0.#} s.",
@@ -235,44 +205,95 @@ internal sealed class SessionPump
         }
     }
 
+    /// <summary>Receives until the receiver is lost (returned: why) or the last stream leaves (throws
+    /// <see cref="OperationCanceledException"/>, after the settlements on their way have finished and the receiver is closed).</summary>
+    private async Task<ServiceBusException> HoldAsync(ServiceBusSessionReceiver receiver, CancellationToken closingToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(closingToken);
+        var renewal = SessionLockRenewal.RunAsync(receiver, held, timeProvider, logger);
+        Exception? failure = null;
+        ServiceBusException? loss = null;
+        try
+        {
+            using (closureWatch.Watch(receiver, held))
+            {
+                await ReceiveAsync(receiver, held.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (!closingToken.IsCancellationRequested && (exception is OperationCanceledException || IsRecoverable(exception)))
+        {
+            failure = exception;
+        }
+        finally
+        {
+            await held.CancelAsync().ConfigureAwait(false);
+            failure = await renewal.ConfigureAwait(false) ?? failure;
+            loss = AsServiceBusException(failure, receiver);
+            if (closingToken.IsCancellationRequested)
+            {
+                // What the last streams flushed is being completed on this receiver's link: let it finish first.
+                await settlements.WhenIdleAsync().WaitAsync(options.SettlementDrainTimeout, timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            else
+            {
+                ForgetAllDeliveries();
+            }
+
+            metrics.SessionClosed();
+            await CloseQuietlyAsync(receiver).ConfigureAwait(false);
+            if (closingToken.IsCancellationRequested)
+            {
+                Log.SessionReleased(logger);
+            }
+        }
+
+        return loss;
+    }
+
+    /// <summary>Returns when Service Bus has closed the receiver; throws when a receive fails or is cancelled.</summary>
     private async Task ReceiveAsync(ServiceBusSessionReceiver receiver, CancellationToken cancellationToken)
     {
-        // Each session asks for no more than its prefetch: on a shared connection, a session with a backlog must not
-        // hold back the first token of the others.
-        var batchSize = Math.Max(1, options.PrefetchCount);
         while (true)
         {
-            // No receive timeout: the pump's token ends the wait when the last stream leaves, and a lost link fails it.
-            var messages = await receiver.ReceiveMessagesAsync(batchSize, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < messages.Count; i++)
+            // One message per receive: the SDK returns a receive of one as soon as a message is there, where a larger
+            // receive waits 20 ms for more and then drains the link, a round trip before the messages are handed over.
+            // Messages that arrive meanwhile wait in the prefetch buffer, from which the next receive returns at once.
+            var messages = await receiver.ReceiveMessagesAsync(1, options.ReceiveWait, cancellationToken).ConfigureAwait(false);
+            if (messages.Count == 0)
             {
-                var message = messages[i];
-                switch (Route(receiver, message, out var content, out var problem))
+                if (receiver.IsClosed)
                 {
-                    case Routing.Malformed:
-                        await DeadLetterAsync(receiver, message, problem!, cancellationToken).ConfigureAwait(false);
-                        break;
-                    case Routing.Dropped:
-                        await DropAsync(receiver, message, content!, cancellationToken).ConfigureAwait(false);
-                        break;
+                    return;
                 }
+
+                continue;
+            }
+
+            var message = messages[0];
+            if (!TokenStreamMessageParser.TryParse(message.Body.ToMemory().Span, out var content, out var problem))
+            {
+                Log.MessageDeadLettered(logger, message.SequenceNumber, problem!);
+                metrics.MessageDeadLettered();
+                settlements.DeadLetter(receiver, message, "MalformedTokenMessage", problem!);
+            }
+            else if (!TryRoute(new SessionDelivery(message, content!, receiver)))
+            {
+                Log.MessageDropped(logger, message.SequenceNumber, content!.ChatMessageId);
+                metrics.MessageDropped();
+                settlements.Complete(receiver, message);
             }
         }
     }
 
-    private Routing Route(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, out TokenStreamMessage? content, out string? problem)
+    /// <summary>Hands the delivery to its chat message's stream, or holds it; false when it is to be dropped.</summary>
+    private bool TryRoute(SessionDelivery delivery)
     {
-        if (!TokenStreamMessageParser.TryParse(message.Body.ToMemory().Span, out content, out problem))
-        {
-            return Routing.Malformed;
-        }
-
         lock (gate)
         {
-            if (routes.TryGetValue(content!.ChatMessageId, out var route) && !route.HasEnded)
+            if (routes.TryGetValue(delivery.Content.ChatMessageId, out var route) && !route.HasEnded)
             {
-                route.Enqueue(new SessionDelivery(message, content, receiver));
-                return Routing.Routed;
+                route.Enqueue(delivery);
+                return true;
             }
 
             // Another chat message's token. While a stream of this session is still waiting for its answer, it is
@@ -282,45 +303,17 @@ internal sealed class SessionPump
             {
                 if (other.HasOwner && !other.HasEnded)
                 {
-                    return Routing.Dropped;
+                    return false;
                 }
             }
 
-            return Routing.Held;
+            return true;
         }
     }
 
-    private async Task DeadLetterAsync(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, string problem, CancellationToken cancellationToken)
+    private async Task WaitToRecoverAsync(ServiceBusException exception, long failingSince, int attempt, CancellationToken cancellationToken)
     {
-        Log.MessageDeadLettered(logger, message.SequenceNumber, problem);
-        metrics.MessageDeadLettered();
-        try
-        {
-            await receiver.DeadLetterMessageAsync(message, "MalformedTokenMessage", problem, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ServiceBusException exception)
-        {
-            Log.SettlementFailed(logger, message.SequenceNumber, exception);
-        }
-    }
-
-    private async Task DropAsync(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, TokenStreamMessage content, CancellationToken cancellationToken)
-    {
-        Log.MessageDropped(logger, message.SequenceNumber, content.ChatMessageId);
-        metrics.MessageDropped();
-        try
-        {
-            await receiver.CompleteMessageAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ServiceBusException exception)
-        {
-            Log.SettlementFailed(logger, message.SequenceNumber, exception);
-        }
-    }
-
-    private async Task WaitToRecoverAsync(ServiceBusException exception, DateTimeOffset failingSince, int attempt, CancellationToken cancellationToken)
-    {
-        if (DateTimeOffset.UtcNow - failingSince >= options.SessionRecoveryTimeout)
+        if (timeProvider.GetElapsedTime(failingSince) >= options.SessionRecoveryTimeout)
         {
             throw new ServiceBusException(
                 $"The session could not be recovered within {options.SessionRecoveryTimeout.TotalSeconds:0.#} s: {exception.Message}",
@@ -329,13 +322,31 @@ internal sealed class SessionPump
                 exception);
         }
 
-        var delay = Backoff(TimeSpan.FromMilliseconds(200), MaxRecoveryDelay, attempt);
+        var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), MaxRecoveryDelay, attempt);
         Log.SessionRecovering(logger, exception.Reason, delay, exception);
-        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsRecoverable(ServiceBusException exception) =>
-        exception.IsTransient || exception.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked;
+    /// <summary>What the SDK throws when a session link or connection goes: <see cref="ServiceBusException"/> (lost lock,
+    /// transient), <see cref="ObjectDisposedException"/> (the receiver it closed), or <see cref="OperationCanceledException"/>
+    /// (an aborted link, not our token).</summary>
+    private static bool IsRecoverable(Exception exception) => exception switch
+    {
+        ServiceBusException serviceBus => serviceBus.IsTransient || serviceBus.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked,
+        ObjectDisposedException or OperationCanceledException => true,
+        _ => false,
+    };
+
+    private static ServiceBusException AsServiceBusException(Exception? failure, ServiceBusSessionReceiver? receiver) => failure switch
+    {
+        ServiceBusException serviceBus => serviceBus,
+        _ when failure is null or ObjectDisposedException || receiver?.IsClosed == true => new ServiceBusException(
+            "Service Bus closed the session receiver (its lock or its connection was lost).",
+            ServiceBusFailureReason.SessionLockLost,
+            receiver?.EntityPath,
+            failure),
+        _ => new ServiceBusException($"The session receiver failed: {failure.Message}", ServiceBusFailureReason.ServiceCommunicationProblem, receiver?.EntityPath, failure),
+    };
 
     private void ForgetAllDeliveries()
     {
@@ -369,20 +380,5 @@ internal sealed class SessionPump
         {
             Log.CloseFailed(logger, exception);
         }
-    }
-
-    private static TimeSpan Backoff(TimeSpan initial, TimeSpan max, int attempt)
-    {
-        var exponential = initial.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16));
-        var jittered = exponential * (0.8 + (Random.Shared.NextDouble() * 0.4));
-        return TimeSpan.FromMilliseconds(Math.Min(jittered, max.TotalMilliseconds));
-    }
-
-    private enum Routing
-    {
-        Routed,
-        Held,
-        Dropped,
-        Malformed,
     }
 }

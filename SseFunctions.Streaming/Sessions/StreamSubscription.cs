@@ -26,9 +26,15 @@ public sealed class StreamSubscription : IAsyncDisposable
     /// <exception cref="SessionStreamException">The session failed for good, or a newer stream took this one over.</exception>
     public void Take(List<SessionDelivery> batch, int max) => route.Take(this, batch, max);
 
-    /// <summary>Completes deliveries whose events were flushed to the client.</summary>
-    public Task CompleteAsync(IReadOnlyList<SessionDelivery> batch, CancellationToken cancellationToken) =>
-        route.MarkCompleted(this, batch) ? pump.CompleteAsync(batch, cancellationToken) : Task.CompletedTask;
+    /// <summary>Completes deliveries whose events were flushed to the client. Returns at once: the settlements go to
+    /// Service Bus concurrently, off the stream's path; <paramref name="batch"/> may be reused right away.</summary>
+    public void Complete(IReadOnlyList<SessionDelivery> batch)
+    {
+        if (route.MarkCompleted(this, batch))
+        {
+            pump.Complete(batch);
+        }
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 using SseFunctions.Tests.Support;
 
 namespace SseFunctions.Tests.EndToEnd;
@@ -186,7 +186,7 @@ public class StreamingTests
         await server.Publisher.SendTokensAsync(session, message, "unsent-1", "unsent-2");
         await Eventually.TrueAsync(() => server.Broker.ActiveMessageCount(StreamingServer.Subscription) == 2);
         await using var receiver = await server.Client.AcceptSessionAsync(StreamingServer.Topic, "sse-service-token-streams", session);
-        var remaining = new List<SseFunctions.Streaming.ServiceBus.ServiceBusReceivedMessage>();
+        var remaining = new List<ServiceBusReceivedMessage>();
         while (remaining.Count < 2 && await receiver.ReceiveMessagesAsync(10, TimeSpan.FromSeconds(5)) is { Count: > 0 } received)
         {
             remaining.AddRange(received);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using SseFunctions.DevServer;
 using SseFunctions.LocalServiceBus;
 using SseFunctions.Streaming.Configuration;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Tests.Support;
 

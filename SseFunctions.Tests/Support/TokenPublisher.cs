@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Tests.Support;
 

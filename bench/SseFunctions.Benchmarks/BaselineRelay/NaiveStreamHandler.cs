@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Benchmarks.BaselineRelay;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Benchmarks.Load;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Benchmarks.Load;
 

@@ -4,7 +4,7 @@ using SseFunctions.Benchmarks.Hosting;
 using SseFunctions.Benchmarks.Load;
 using SseFunctions.Benchmarks.Measurement;
 using SseFunctions.Streaming.Configuration;
-using SseFunctions.Streaming.ServiceBus;
+using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Benchmarks.Scenarios;
 

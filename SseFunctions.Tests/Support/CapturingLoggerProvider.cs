@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace SseFunctions.Tests.ServiceBus;
+namespace SseFunctions.Tests.Support;
 
 /// <summary>Keeps every log line (message, structured values and exception) to check that no secret is logged.</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider

@@ -1,7 +1,0 @@
-namespace SseFunctions.Streaming.ServiceBus;
-
-public enum ServiceBusReceiveMode
-{
-    PeekLock,
-    ReceiveAndDelete,
-}

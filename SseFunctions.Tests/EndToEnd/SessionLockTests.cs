@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using SseFunctions.LocalServiceBus;
 using SseFunctions.Tests.Support;
 
@@ -30,6 +32,23 @@ public sealed class SessionLockTests : IDisposable
     {
         var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = configPath });
         await using var server = await StreamingServer.StartAsync(broker: broker);
+        var accepts = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "sse.sessions.open" && ReferenceEquals(instrument.Meter.Scope, server.App.Services.GetRequiredService<IMeterFactory>()))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            if (value > 0)
+            {
+                Interlocked.Increment(ref accepts);
+            }
+        });
+        listener.Start();
         var (session, message) = StreamingTests.NewIds();
         await using var stream = await server.ConnectAsync(session, message);
         await server.Publisher.SendTokensAsync(session, message, "early");
@@ -41,6 +60,7 @@ public sealed class SessionLockTests : IDisposable
         await server.Publisher.SendEndAsync(session, message);
 
         (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"late\"}", "__END__");
+        accepts.Should().Be(1, "the lock was renewed, never lost and taken again");
     }
 
     public void Dispose() => File.Delete(configPath);

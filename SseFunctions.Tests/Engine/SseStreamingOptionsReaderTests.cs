@@ -1,3 +1,4 @@
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
@@ -21,6 +22,8 @@ public class SseStreamingOptionsReaderTests
         options.MaxStreamDuration.Should().Be(TimeSpan.FromSeconds(900));
         options.LogLevel.Should().Be(LogLevel.Information);
         options.CorsOrigins.Should().BeEmpty();
+        options.TransportType.Should().Be(ServiceBusTransportType.AmqpTcp);
+        options.ManagedIdentityClientId.Should().BeNull();
     }
 
     [Fact]
@@ -28,7 +31,9 @@ public class SseStreamingOptionsReaderTests
     {
         var (options, problems) = Read(new()
         {
-            ["SERVICEBUS_FULLY_QUALIFIED_NAMESPACE"] = "chat.servicebus.windows.net",
+            ["SERVICEBUS_FULLY_QUALIFIED_NAMESPACE"] = "sb://chat.servicebus.windows.net/",
+            ["SERVICEBUS_TRANSPORT_TYPE"] = "amqpwebsockets",
+            ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-0000000000c1",
             ["SERVICEBUS_TOKEN_STREAMS_TOPIC"] = "tokens",
             ["SERVICEBUS_TOKEN_STREAMS_SUBSCRIPTION"] = "sse",
             ["CORS_ORIGINS"] = "https://a.example.com, https://b.example.com/",
@@ -40,6 +45,8 @@ public class SseStreamingOptionsReaderTests
 
         problems.Should().BeEmpty();
         options.FullyQualifiedNamespace.Should().Be("chat.servicebus.windows.net");
+        options.TransportType.Should().Be(ServiceBusTransportType.AmqpWebSockets);
+        options.ManagedIdentityClientId.Should().Be("00000000-0000-0000-0000-0000000000c1");
         options.TopicName.Should().Be("tokens");
         options.SubscriptionName.Should().Be("sse");
         options.CorsOrigins.Should().Equal("https://a.example.com", "https://b.example.com");
@@ -65,6 +72,8 @@ public class SseStreamingOptionsReaderTests
     [InlineData("CORS_ORIGINS", "not an origin")]
     [InlineData("SERVICEBUS_TOKEN_STREAMS_TOPIC", "bad topic!")]
     [InlineData("SERVICEBUS_CONNECTION_STRING", "garbage")]
+    [InlineData("SERVICEBUS_TRANSPORT_TYPE", "Http")]
+    [InlineData("SERVICEBUS_TRANSPORT_TYPE", "1")]
     public void Each_malformed_setting_gives_one_line_naming_it(string setting, string value)
     {
         var settings = new Dictionary<string, string?> { ["SERVICEBUS_FULLY_QUALIFIED_NAMESPACE"] = "chat.servicebus.windows.net", [setting] = value };

@@ -5,13 +5,14 @@ using Azure.Messaging.ServiceBus;
 namespace SseFunctions.Benchmarks.Load;
 
 /// <summary>
-/// The floor under any SSE service: a session receiver in the load generator itself, on the same client and broker,
-/// that takes each token the moment the broker delivers it (prefetch, batches, one completion each). Its latency is
-/// publisher + broker + client; a service's latency above it is what the service adds.
+/// The floor under any SSE service: a session receiver in the load generator itself, on the same SDK and broker,
+/// that takes each token the moment the broker delivers it: prefetch, a receive of one message at a time (the SDK
+/// returns it at once; a larger receive waits 20 ms for more, then drains the link) and completions sent concurrently,
+/// off the receive path. Its latency is publisher + broker + SDK; a service's latency above it is what the service adds.
 /// </summary>
 public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName, string subscriptionName, StreamAddress address) : TokenStream(address)
 {
-    private const int BatchSize = 64;
+    private const int Prefetch = 64;
     private static readonly TimeSpan ReceiveWait = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource disconnect = new();
@@ -26,7 +27,7 @@ public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName
                 topicName,
                 subscriptionName,
                 Address.SessionId,
-                new ServiceBusSessionReceiverOptions { PrefetchCount = BatchSize },
+                new ServiceBusSessionReceiverOptions { PrefetchCount = Prefetch },
                 cancellationToken);
             OpenedAt = Stopwatch.GetTimestamp();
             return true;
@@ -70,18 +71,21 @@ public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disconnect.Token);
+        var settlements = new List<Task>();
         try
         {
             while (!HasEnded)
             {
-                var messages = await receiver.ReceiveMessagesAsync(BatchSize, ReceiveWait, stop.Token);
+                var messages = await receiver.ReceiveMessagesAsync(1, ReceiveWait, stop.Token);
                 var receivedAt = Stopwatch.GetTimestamp();
                 foreach (var message in messages)
                 {
                     Record(receivedAt, message.Body.ToMemory().Span);
-                    await receiver.CompleteMessageAsync(message, stop.Token);
+                    settlements.Add(receiver.CompleteMessageAsync(message, CancellationToken.None));
                 }
             }
+
+            await Task.WhenAll(settlements);
         }
         catch (Exception exception) when (exception is ServiceBusException or OperationCanceledException or ObjectDisposedException)
         {
@@ -91,6 +95,7 @@ public sealed class DirectSessionConsumer(ServiceBusClient bus, string topicName
         }
         finally
         {
+            await Task.WhenAll(settlements).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await receiver.DisposeAsync();
             receiver = null;
         }

@@ -30,7 +30,7 @@ public sealed class SessionReleaseProbe(HttpClient http, Uri baseAddress, Servic
             throw new InvalidOperationException($"The release probe's stream got no token: {stream.Failure}");
         }
 
-        var options = new ServiceBusSessionReceiverOptions { AutoRenewSessionLock = false };
+        var options = new ServiceBusSessionReceiverOptions();
         await EnsureHeldElsewhereAsync(address, options, cancellationToken);
         stream.Disconnect();
         var disconnectedAt = Stopwatch.GetTimestamp();

@@ -9,7 +9,13 @@ public sealed class BrokeredMessagePayload
 {
     public BrokeredMessagePayload(Message message, DateTime enqueuedTimeUtc, TimeSpan entityTimeToLive)
     {
-        Properties = message.Properties;
+        // Service Bus assigns a message id when the sender set none.
+        Properties = message.Properties ?? new Properties();
+        if (Properties.GetMessageId() is null)
+        {
+            Properties.MessageId = Guid.NewGuid().ToString("N");
+        }
+
         ApplicationProperties = message.ApplicationProperties;
         MessageAnnotations = message.MessageAnnotations;
         BodySection = message.BodySection;
@@ -27,7 +33,7 @@ public sealed class BrokeredMessagePayload
 
     byte[]? encodedSections;
 
-    public Properties? Properties { get; }
+    public Properties Properties { get; }
 
     /// <summary>Properties, application properties, body and footer, encoded once (a race only encodes twice).</summary>
     public byte[] EncodedSections

@@ -241,7 +241,8 @@ public sealed class MessageEntity
                 PumpLocked(work);
             }
 
-            if (draining && receiver.Credit > 0)
+            // Answered also at zero credit: the .NET SDK finishes a drain only on the broker's flow frame.
+            if (draining)
             {
                 receiver.Credit = 0;
                 receiver.EnqueueDrainCompleted();
@@ -294,7 +295,9 @@ public sealed class MessageEntity
                     AbandonLocked(message, work);
                     return outcome;
                 default:
-                    AbandonLocked(message, work);
+                    // Released (the SDK had no receive waiting for it): back in line, not a delivery attempt.
+                    activeCount++;
+                    MakeAvailableLocked(message, work);
                     return outcome ?? new Released();
             }
         }
@@ -322,14 +325,18 @@ public sealed class MessageEntity
             {
                 if (session.Owner == receiver)
                 {
-                    UnlockSessionLocked(session, work);
+                    // Closing a session receiver does not count a delivery of its unsettled messages (Service Bus);
+                    // a lock that expired before the sweeper saw it does.
+                    var expired = session.LockedUntilUtc <= time.GetUtcNow().UtcDateTime;
+                    UnlockSessionLocked(session, countDelivery: expired, work);
                 }
 
                 return;
             }
 
+            // A peek-lock receiver that goes away abandons its unsettled messages (Service Bus counts them).
             receivers.Remove(receiver);
-            ReturnUnsettledLocked(receiver, work);
+            ReturnUnsettledLocked(receiver, countDelivery: true, work);
             PumpLocked(work);
         }
     }
@@ -437,13 +444,13 @@ public sealed class MessageEntity
             {
                 var owner = session.Owner!;
                 owner.IsClosed = true;
-                UnlockSessionLocked(session, work);
+                UnlockSessionLocked(session, countDelivery: false, work);
             }
 
             foreach (var receiver in receivers.ToList())
             {
                 receiver.IsClosed = true;
-                ReturnUnsettledLocked(receiver, work);
+                ReturnUnsettledLocked(receiver, countDelivery: false, work);
             }
 
             receivers.Clear();
@@ -702,28 +709,31 @@ public sealed class MessageEntity
     {
         owner.IsClosed = true;
         owner.IsAttached = false;
-        UnlockSessionLocked(session, work);
+
+        // An expired session lock counts a delivery of the messages it held (message sessions: impact of delivery count).
+        UnlockSessionLocked(session, countDelivery: true, work);
         work.Detach(owner, new Error(ErrorConditions.SessionLockLost)
         {
             Description = $"The lock on session '{session.Id}' expired or was taken over.",
         });
     }
 
-    void UnlockSessionLocked(MessageSession session, DeferredWork work)
+    void UnlockSessionLocked(MessageSession session, bool countDelivery, DeferredWork work)
     {
         var owner = session.Owner;
         session.Owner = null;
         lockedSessions.Remove(session);
         if (owner is not null)
         {
-            ReturnUnsettledLocked(owner, work);
+            ReturnUnsettledLocked(owner, countDelivery, work);
             owner.Credit = 0;
         }
 
         UpdateReadinessLocked(session, work);
     }
 
-    void ReturnUnsettledLocked(EntityReceiverLink receiver, DeferredWork work)
+    /// <summary>Puts a receiver's unsettled messages back in line without delivering them (the caller pumps or hands the session on).</summary>
+    void ReturnUnsettledLocked(EntityReceiverLink receiver, bool countDelivery, DeferredWork work)
     {
         if (receiver.Unsettled.Count == 0)
         {
@@ -734,6 +744,11 @@ public sealed class MessageEntity
         {
             ReleaseMessageLockLocked(message);
             activeCount++;
+            if (countDelivery && CountFailedDeliveryLocked(message, work))
+            {
+                continue;
+            }
+
             if (message.Session is { } session)
             {
                 session.Available.Add(message);
@@ -745,7 +760,6 @@ public sealed class MessageEntity
         }
 
         receiver.Unsettled.Clear();
-        _ = work;
     }
 
     void ReleaseMessageLockLocked(EntityMessage message)
@@ -761,16 +775,25 @@ public sealed class MessageEntity
     /// <summary>A failed delivery: back in line, or to the dead-letter queue at the max delivery count.</summary>
     void AbandonLocked(EntityMessage message, DeferredWork work)
     {
-        message.DeliveryCount++;
         activeCount++;
-        if (message.DeliveryCount >= Properties.MaxDeliveryCount)
+        if (!CountFailedDeliveryLocked(message, work))
         {
-            DeadLetterLocked(message, MaxDeliveryCountExceeded,
-                $"Message could not be consumed after {Properties.MaxDeliveryCount} delivery attempts.", work);
-            return;
+            MakeAvailableLocked(message, work);
+        }
+    }
+
+    /// <summary>Counts a failed delivery of a message counted active and in no list; true when that dead-lettered it.</summary>
+    bool CountFailedDeliveryLocked(EntityMessage message, DeferredWork work)
+    {
+        message.DeliveryCount++;
+        if (message.DeliveryCount < Properties.MaxDeliveryCount)
+        {
+            return false;
         }
 
-        MakeAvailableLocked(message, work);
+        DeadLetterLocked(message, MaxDeliveryCountExceeded,
+            $"Message could not be consumed after {Properties.MaxDeliveryCount} delivery attempts.", work);
+        return true;
     }
 
     /// <summary>Moves a message that is counted active and not in any list to the dead-letter queue.</summary>

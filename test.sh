@@ -13,7 +13,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== npm ci (conformance suite and interop tests)"
+echo "== npm ci (conformance suite)"
 npm ci --prefix "$conformance" --no-audit --no-fund --loglevel=error
 
 echo "== dotnet build"

@@ -3,9 +3,32 @@ using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Streaming.ServiceBus;
 
-/// <summary>Names what went wrong with Service Bus in a few words a client may see: never a key, token or address.</summary>
+/// <summary>What the SDK's failures mean to the engine, and how they are named to a client.</summary>
 internal static class ServiceBusFailures
 {
+    /// <summary>What the SDK throws when a session link or connection goes: <see cref="ServiceBusException"/> (lost lock,
+    /// transient), <see cref="ObjectDisposedException"/> (the receiver it closed), or <see cref="OperationCanceledException"/>
+    /// (an aborted link, not our token).</summary>
+    public static bool IsRecoverable(Exception exception) => exception switch
+    {
+        ServiceBusException serviceBus => serviceBus.IsTransient || serviceBus.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked,
+        ObjectDisposedException or OperationCanceledException => true,
+        _ => false,
+    };
+
+    /// <summary>Why a held session receiver was lost, as a <see cref="ServiceBusException"/> with a reason.</summary>
+    public static ServiceBusException AsSessionLoss(Exception? failure, ServiceBusSessionReceiver? receiver) => failure switch
+    {
+        ServiceBusException serviceBus => serviceBus,
+        _ when failure is null or ObjectDisposedException || receiver?.IsClosed == true => new ServiceBusException(
+            "Service Bus closed the session receiver (its lock or its connection was lost).",
+            ServiceBusFailureReason.SessionLockLost,
+            receiver?.EntityPath,
+            failure),
+        _ => new ServiceBusException($"The session receiver failed: {failure.Message}", ServiceBusFailureReason.ServiceCommunicationProblem, receiver?.EntityPath, failure),
+    };
+
+    /// <summary>What went wrong with Service Bus in a few words a client may see: never a key, token or address.</summary>
     public static string Describe(Exception exception) => exception switch
     {
         ServiceBusException serviceBus => serviceBus.Reason.ToString(),

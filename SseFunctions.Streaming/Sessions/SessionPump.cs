@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
 using SseFunctions.Streaming.Messages;
+using SseFunctions.Streaming.ServiceBus;
 
 namespace SseFunctions.Streaming.Sessions;
 
@@ -164,10 +165,10 @@ internal sealed class SessionPump
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            catch (Exception exception) when (firstAttempt.Task.IsCompleted && !cancellationToken.IsCancellationRequested && IsRecoverable(exception))
+            catch (Exception exception) when (firstAttempt.Task.IsCompleted && !cancellationToken.IsCancellationRequested && ServiceBusFailures.IsRecoverable(exception))
             {
                 failingSince ??= timeProvider.GetTimestamp();
-                await WaitToRecoverAsync(AsServiceBusException(exception, null), failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
+                await WaitToRecoverAsync(ServiceBusFailures.AsSessionLoss(exception, null), failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -220,7 +221,7 @@ internal sealed class SessionPump
                 await ReceiveAsync(receiver, held.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception exception) when (!closingToken.IsCancellationRequested && (exception is OperationCanceledException || IsRecoverable(exception)))
+        catch (Exception exception) when (!closingToken.IsCancellationRequested && (exception is OperationCanceledException || ServiceBusFailures.IsRecoverable(exception)))
         {
             failure = exception;
         }
@@ -228,7 +229,7 @@ internal sealed class SessionPump
         {
             await held.CancelAsync().ConfigureAwait(false);
             failure = await renewal.ConfigureAwait(false) ?? failure;
-            loss = AsServiceBusException(failure, receiver);
+            loss = ServiceBusFailures.AsSessionLoss(failure, receiver);
             if (closingToken.IsCancellationRequested)
             {
                 // What the last streams flushed is being completed on this receiver's link: let it finish first.
@@ -326,27 +327,6 @@ internal sealed class SessionPump
         Log.SessionRecovering(logger, exception.Reason, delay, exception);
         await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>What the SDK throws when a session link or connection goes: <see cref="ServiceBusException"/> (lost lock,
-    /// transient), <see cref="ObjectDisposedException"/> (the receiver it closed), or <see cref="OperationCanceledException"/>
-    /// (an aborted link, not our token).</summary>
-    private static bool IsRecoverable(Exception exception) => exception switch
-    {
-        ServiceBusException serviceBus => serviceBus.IsTransient || serviceBus.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked,
-        ObjectDisposedException or OperationCanceledException => true,
-        _ => false,
-    };
-
-    private static ServiceBusException AsServiceBusException(Exception? failure, ServiceBusSessionReceiver? receiver) => failure switch
-    {
-        ServiceBusException serviceBus => serviceBus,
-        _ when failure is null or ObjectDisposedException || receiver?.IsClosed == true => new ServiceBusException(
-            "Service Bus closed the session receiver (its lock or its connection was lost).",
-            ServiceBusFailureReason.SessionLockLost,
-            receiver?.EntityPath,
-            failure),
-        _ => new ServiceBusException($"The session receiver failed: {failure.Message}", ServiceBusFailureReason.ServiceCommunicationProblem, receiver?.EntityPath, failure),
-    };
 
     private void ForgetAllDeliveries()
     {

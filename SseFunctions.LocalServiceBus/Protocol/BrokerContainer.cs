@@ -17,7 +17,7 @@ namespace SseFunctions.LocalServiceBus.Protocol;
 public sealed class BrokerContainer : IContainer
 {
     readonly ConcurrentDictionary<Connection, ConnectionContext> connections = new();
-    readonly ConditionalWeakTable<Link, EntityReceiverLink> pendingReceivers = new();
+    readonly ConditionalWeakTable<Link, EntityReceiverLink> receiversByLink = new();
     readonly EntityRegistry registry;
     readonly CbsRequestHandler cbs;
     readonly ManagementRequestHandler management;
@@ -71,13 +71,27 @@ public sealed class BrokerContainer : IContainer
             : AttachClientSender(context, listenerLink, attach);
     }
 
-    /// <summary>A detach that arrives before the broker answered a pending attach: answer it first so the link can close.</summary>
+    /// <summary>
+    /// A client's detach, before AMQPNetLite answers it: the receiver's session lock and messages are released first, so a
+    /// client that accepts the session again once its close completed finds it free. A detach that arrives before the
+    /// broker answered a pending attach gets that answer first, so the link can close.
+    /// </summary>
     public void OnRemoteDetach(Link link)
     {
-        if (pendingReceivers.TryGetValue(link, out var receiver) && receiver.Entity.TryCancelPendingAccept(receiver))
+        if (!receiversByLink.TryGetValue(link, out var receiver))
+        {
+            return;
+        }
+
+        if (receiver.Entity.TryCancelPendingAccept(receiver))
         {
             receiver.CompleteAttach(null, default, new Error(ErrorConditions.Timeout) { Description = "The receiver was closed while waiting for a session." });
+            return;
         }
+
+        var work = new DeferredWork();
+        receiver.Entity.DetachReceiver(receiver, work);
+        work.Run();
     }
 
     ConnectionContext GetContext(ListenerConnection connection)
@@ -123,7 +137,7 @@ public sealed class BrokerContainer : IContainer
         Authorize(context, entity.Path);
         var (wantsSession, sessionId) = ReadSessionFilter(attach.Source as Source);
         var receiver = new EntityReceiverLink(link, attach, entity, wantsSession, sessionId, logger);
-        pendingReceivers.AddOrUpdate(link, receiver);
+        receiversByLink.AddOrUpdate(link, receiver);
         link.AddClosedCallback((_, _) =>
         {
             var closeWork = new DeferredWork();

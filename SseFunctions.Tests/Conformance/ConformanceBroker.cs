@@ -15,6 +15,8 @@ public sealed class ConformanceBroker : IAsyncLifetime
     public const string ShortLockSubscription = "short-lock-sessions";
     public const string NextSessionTopic = "next-session";
     public const string NextSessionSubscription = "next-session-sessions";
+    public const string QuietTopic = "quiet";
+    public const string QuietSubscription = "quiet-sessions";
     public const string Queue = "plain-queue";
     public const string ShortLockQueue = "short-lock-queue";
     public const string FanOutTopic = "fan-out";

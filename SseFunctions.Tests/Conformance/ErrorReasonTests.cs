@@ -1,0 +1,97 @@
+using Azure.Messaging.ServiceBus;
+using SseFunctions.LocalServiceBus;
+using static SseFunctions.Tests.Conformance.ConformanceBroker;
+
+namespace SseFunctions.Tests.Conformance;
+
+/// <summary>The broker's errors as the .NET SDK surfaces them: the exception type and <see cref="ServiceBusException.Reason"/>.</summary>
+public sealed class ErrorReasonTests(ConformanceBroker broker) : IClassFixture<ConformanceBroker>
+{
+    [Fact]
+    public async Task A_wrong_SAS_key_is_refused_as_unauthorized_for_senders_and_receivers()
+    {
+        var wrongKey = broker.ConnectionString.Replace(LocalServiceBusOptions.DevelopmentKey, "bm90IHRoZSBrZXk=", StringComparison.Ordinal);
+        await using var client = broker.CreateClient(wrongKey);
+        await using var sender = client.CreateSender(Topic);
+
+        var send = () => sender.SendMessageAsync(SessionMessage(NewSessionId(), "x"));
+        var accept = () => client.AcceptSessionAsync(Topic, Subscription, NewSessionId());
+
+        // The .NET SDK maps amqp:unauthorized-access to UnauthorizedAccessException (the JS SDK: code UnauthorizedAccess).
+        (await send.Should().ThrowAsync<UnauthorizedAccessException>()).Which.Message.Should().NotContain("bm90IHRoZSBrZXk=");
+        await accept.Should().ThrowAsync<UnauthorizedAccessException>();
+    }
+
+    [Fact]
+    public async Task An_unknown_topic_or_subscription_is_MessagingEntityNotFound()
+    {
+        await using var client = broker.CreateClient();
+        await using var sender = client.CreateSender("no-such-topic");
+        await using var receiver = client.CreateReceiver(Topic, "no-such-subscription");
+
+        await ExpectReasonAsync(() => sender.SendMessageAsync(new ServiceBusMessage("x")), ServiceBusFailureReason.MessagingEntityNotFound);
+        await ExpectReasonAsync(() => receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(1)), ServiceBusFailureReason.MessagingEntityNotFound);
+        await ExpectReasonAsync(() => client.AcceptNextSessionAsync("no-such-topic", Subscription), ServiceBusFailureReason.MessagingEntityNotFound);
+    }
+
+    [Fact]
+    public async Task A_message_over_the_maximum_size_is_MessageSizeExceeded_and_the_sender_goes_on()
+    {
+        await using var client = broker.CreateClient();
+        await using var sender = client.CreateSender(Topic);
+
+        await ExpectReasonAsync(() => sender.SendMessageAsync(SessionMessage(NewSessionId(), new string('x', 300 * 1024))), ServiceBusFailureReason.MessageSizeExceeded);
+        await sender.SendMessageAsync(SessionMessage(NewSessionId(), "still works"));
+    }
+
+    [Fact]
+    public async Task A_session_lock_that_expires_is_SessionLockLost_and_the_message_is_available_again()
+    {
+        var sessionId = NewSessionId();
+        await broker.SendAsync(ShortLockTopic, SessionMessage(sessionId, "slow"));
+        await using var client = broker.CreateClient();
+        await using var receiver = await client.AcceptSessionAsync(ShortLockTopic, ShortLockSubscription, sessionId);
+        var message = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(5));
+        message!.Body.ToString().Should().Be("slow");
+
+        await Eventually.TrueAsync(() => !broker.Host.IsSessionLocked(Path(ShortLockTopic, ShortLockSubscription), sessionId), "the 2 s lock expires", TimeSpan.FromSeconds(15));
+
+        await ExpectReasonAsync(() => receiver.CompleteMessageAsync(message), ServiceBusFailureReason.SessionLockLost);
+        await ExpectReasonAsync(() => receiver.RenewSessionLockAsync(), ServiceBusFailureReason.SessionLockLost);
+        await using var again = await client.AcceptSessionAsync(ShortLockTopic, ShortLockSubscription, sessionId);
+        var redelivered = await again.ReceiveMessageAsync(TimeSpan.FromSeconds(5));
+        redelivered!.Body.ToString().Should().Be("slow");
+        await again.CompleteMessageAsync(redelivered);
+    }
+
+    [Fact]
+    public async Task A_second_accept_of_a_locked_session_is_SessionCannotBeLocked_until_the_first_receiver_closes()
+    {
+        var sessionId = NewSessionId();
+        await using var other = broker.CreateClient(tryTimeout: TimeSpan.FromSeconds(5));
+        var first = await broker.Client.AcceptSessionAsync(Topic, Subscription, sessionId);
+
+        await ExpectReasonAsync(() => other.AcceptSessionAsync(Topic, Subscription, sessionId), ServiceBusFailureReason.SessionCannotBeLocked);
+
+        await first.DisposeAsync();
+        await using var again = await other.AcceptSessionAsync(Topic, Subscription, sessionId);
+        again.SessionId.Should().Be(sessionId, "closing the first receiver releases the lock");
+    }
+
+    [Fact]
+    public async Task AcceptNextSession_without_a_session_that_has_messages_is_ServiceTimeout_before_the_client_gives_up()
+    {
+        await using var client = broker.CreateClient(tryTimeout: TimeSpan.FromSeconds(3));
+        var started = DateTime.UtcNow;
+
+        await ExpectReasonAsync(() => client.AcceptNextSessionAsync(QuietTopic, QuietSubscription), ServiceBusFailureReason.ServiceTimeout);
+
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(15), "answered near the link's 3 s timeout, not the SDK's minute");
+    }
+
+    static async Task ExpectReasonAsync(Func<Task> operation, ServiceBusFailureReason reason)
+    {
+        var thrown = await operation.Should().ThrowAsync<ServiceBusException>();
+        thrown.Which.Reason.Should().Be(reason, thrown.Which.Message);
+    }
+}

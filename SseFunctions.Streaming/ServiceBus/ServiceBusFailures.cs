@@ -8,10 +8,13 @@ internal static class ServiceBusFailures
 {
     /// <summary>What the SDK throws when a session link or connection goes: <see cref="ServiceBusException"/> (lost lock,
     /// transient), <see cref="ObjectDisposedException"/> (the receiver it closed), or <see cref="OperationCanceledException"/>
-    /// (an aborted link, not our token).</summary>
+    /// (an aborted link, not our token). <see cref="ServiceBusFailureReason.QuotaExceeded"/> too: the SDK's connection
+    /// holds at most 8,191 AMQP sessions and every receiver takes one, and one more for its lock renewals, so an open
+    /// stream retries while others release theirs.</summary>
     public static bool IsRecoverable(Exception exception) => exception switch
     {
-        ServiceBusException serviceBus => serviceBus.IsTransient || serviceBus.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked,
+        ServiceBusException serviceBus => serviceBus.IsTransient
+            || serviceBus.Reason is ServiceBusFailureReason.SessionLockLost or ServiceBusFailureReason.SessionCannotBeLocked or ServiceBusFailureReason.QuotaExceeded,
         ObjectDisposedException or OperationCanceledException => true,
         _ => false,
     };

@@ -11,8 +11,9 @@ public class ServiceBusFailuresTests
     [InlineData(ServiceBusFailureReason.SessionLockLost, true)]
     [InlineData(ServiceBusFailureReason.SessionCannotBeLocked, true)]
     [InlineData(ServiceBusFailureReason.MessagingEntityNotFound, false)]
-    [InlineData(ServiceBusFailureReason.QuotaExceeded, false)]
-    public void A_lost_lock_or_a_transient_failure_is_recovered_a_missing_entity_is_not(ServiceBusFailureReason reason, bool recoverable) =>
+    [InlineData(ServiceBusFailureReason.QuotaExceeded, true)]
+    [InlineData(ServiceBusFailureReason.MessageSizeExceeded, false)]
+    public void A_lost_lock_a_transient_failure_or_a_full_connection_is_recovered_a_missing_entity_is_not(ServiceBusFailureReason reason, bool recoverable) =>
         ServiceBusFailures.IsRecoverable(new ServiceBusException("x", reason)).Should().Be(recoverable);
 
     [Fact]

@@ -10,7 +10,7 @@ namespace SseFunctions.LocalServiceBus.Management;
 /// <summary>The <c>$cbs</c> node: put-token with a SAS token grants the connection access to the token's audience.</summary>
 public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logger)
 {
-    public void Handle(ConnectionContext connection, Message request)
+    public void Handle(ConnectionContext connection, Link requestLink, Message request)
     {
         var operation = RequestReplies.ApplicationProperty(request, "operation");
         var type = RequestReplies.ApplicationProperty(request, "type");
@@ -58,6 +58,6 @@ public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logge
         };
         response.ApplicationProperties["status-code"] = status;
         response.ApplicationProperties["status-description"] = description;
-        RequestReplies.Send(connection, request, response, logger);
+        RequestReplies.Send(connection, requestLink, ServiceBusAmqpNames.CbsAddress, request, response, logger);
     }
 }

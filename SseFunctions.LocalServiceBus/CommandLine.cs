@@ -10,6 +10,7 @@ public sealed record CommandLine(LocalServiceBusOptions Options, LogLevel LogLev
         Usage: SseFunctions.LocalServiceBus [options]
           --port 5672              plain AMQP port (0 = a free port)
           --host 127.0.0.1         address to listen on
+          --hostname NAME          a host name tokens may be for, besides localhost, 127.0.0.1, ::1 and the machine's (repeatable)
           --config Config.json     entities, in the official emulator's Config.json shape
           --key-name NAME          shared access key name (default RootManageSharedAccessKey)
           --key KEY                shared access key (default: the well-known development key)
@@ -44,6 +45,9 @@ public sealed record CommandLine(LocalServiceBusOptions Options, LogLevel LogLev
                     break;
                 case "--host":
                     options.Host = Value();
+                    break;
+                case "--hostname":
+                    options.HostNames.Add(NotEmpty(name, Value()));
                     break;
                 case "--key-name":
                     options.KeyName = NotEmpty(name, Value());

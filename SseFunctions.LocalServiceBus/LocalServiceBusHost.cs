@@ -34,7 +34,8 @@ public sealed class LocalServiceBusHost : IAsyncDisposable
         var time = TimeProvider.System;
         registry = new EntityRegistry(configuration, time, logger);
         acceptor = new TcpAcceptor(new SaslNegotiator(options.KeyName, options.Key, logger), logger);
-        container = new BrokerContainer(registry, new SasTokenValidator(options.KeyName, options.Key, time), time, options.MaxMessageSizeBytes, acceptor, logger);
+        var validator = new SasTokenValidator(options.KeyName, options.Key, new BrokerHostNames(options.Host, options.HostNames), time);
+        container = new BrokerContainer(registry, validator, time, options.MaxMessageSizeBytes, acceptor, logger);
         listener = new ConnectionListener(new Address(options.Host, 5672, null, null, "/", TcpAcceptor.Scheme), container);
         listener.AMQP.ContainerId = "LocalServiceBus";
         listener.AMQP.MaxFrameSize = 256 * 1024;

@@ -16,6 +16,9 @@ public sealed class LocalServiceBusOptions
 
     public string Key { get; set; } = DevelopmentKey;
 
+    /// <summary>Host names tokens may be for, besides localhost, the loopback addresses, the machine's name and <see cref="Host"/>.</summary>
+    public IList<string> HostNames { get; } = [];
+
     /// <summary>An emulator-style Config.json; null = the defaults (topic token-streams, session subscription sse-service-token-streams).</summary>
     public string? ConfigPath { get; set; }
 

@@ -218,8 +218,8 @@ public sealed class MessageEntity
         }
     }
 
-    /// <summary>The client gave credit (or drained): deliver what is available.</summary>
-    public void AddCredit(EntityReceiverLink receiver, int delta, bool draining, DeferredWork work)
+    /// <summary>The client sent a flow (credit, or a drain): deliver what is available.</summary>
+    public void UpdateCredit(EntityReceiverLink receiver, ClientFlow flow, DeferredWork work)
     {
         lock (gate)
         {
@@ -228,7 +228,9 @@ public sealed class MessageEntity
                 return;
             }
 
-            receiver.Credit = delta < 0 ? 0 : receiver.Credit + delta;
+            // Credit = the client's delivery limit − the transfers decided so far (both wrap like sequence numbers).
+            receiver.Credit = Math.Max(0, unchecked((int)(flow.DeliveryLimit - receiver.DeliveryCount)));
+            var draining = flow.Drain;
             if (SessionsEnabled)
             {
                 if (receiver.Session is { } session && session.Owner == receiver)
@@ -929,6 +931,7 @@ public sealed class MessageEntity
     void DeliverLocked(EntityReceiverLink receiver, EntityMessage message, DateTime lockedUntilUtc, DeferredWork work)
     {
         receiver.Credit--;
+        receiver.DeliveryCount++;
         var lockToken = Guid.NewGuid();
         var outgoing = new OutgoingMessage(message, lockToken);
         activeCount--;

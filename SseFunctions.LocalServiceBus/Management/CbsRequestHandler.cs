@@ -45,6 +45,8 @@ public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logge
                     TokenValidationFailure.Expired => "ExpiredToken: the SAS token has expired.",
                     TokenValidationFailure.UnknownKeyName => "InvalidSignature: unknown shared access key name.",
                     TokenValidationFailure.AudienceMismatch => "InvalidAudience: the token's resource does not cover the requested audience.",
+                    TokenValidationFailure.OtherHost =>
+                        $"InvalidAudience: the token is for another namespace; LocalServiceBus answers to {string.Join(", ", validator.HostNames.Names)} (add a name with --hostname).",
                     TokenValidationFailure.Malformed => "InvalidToken: not a SharedAccessSignature token.",
                     _ => "InvalidSignature: the token has an invalid signature.",
                 });

@@ -46,9 +46,10 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
 
     public event Action<SocketTransport>? Closed;
 
-    public void SetConnection(Connection connection)
-    {
-    }
+    /// <summary>The client receivers' flows on this connection, as the client sent them.</summary>
+    public ClientFlowTracker Flows { get; } = new();
+
+    public void SetConnection(Connection connection) => Flows.Register(connection);
 
     public async Task SendAsync(IList<ByteBuffer> bufferList, int listSize)
     {
@@ -149,6 +150,7 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         }
 
         SymbolKeyRewriter.Rewrite(frame.AsSpan(0, size));
+        Flows.Observe(frame.AsSpan(0, size));
         frameRemaining = size;
     }
 

@@ -42,6 +42,7 @@ public class SymbolKeyRewriterTests
         hex.Should().Contain("A31B636F6D2E6D6963726F736F66743A72656365697665722D6E616D65", "com.microsoft:receiver-name is a symbol key");
         hex.Should().Contain("A12F534252656365697665722D", "its value stays a string");
         hex.Should().Contain("A142616D7170733A2F2F", "the source address stays a string");
+        _ = new Amqp.Framing.Attach(); // registers AMQPNetLite's frame types with its decoder
         var attach = (Amqp.Framing.Attach)Amqp.Types.Encoder.ReadObject(new Amqp.ByteBuffer(frame, 8, frame.Length - 8, frame.Length));
         attach.Properties[new Amqp.Types.Symbol("com.microsoft:receiver-name")].Should().BeOfType<string>();
         ((Amqp.Framing.Source)attach.Source).FilterSet.ContainsKey(new Amqp.Types.Symbol("com.microsoft:session-filter")).Should().BeTrue();

@@ -31,7 +31,7 @@ try
 {
     host = await LocalServiceBusHost.StartAsync(options);
 }
-catch (Exception exception) when (exception is InvalidDataException or System.Net.Sockets.SocketException or ArgumentException or IOException)
+catch (Exception exception) when (exception is InvalidDataException or System.Net.Sockets.SocketException or ArgumentException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"LocalServiceBus could not start: {exception.Message}");
     return 1;
@@ -51,6 +51,15 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
 
 Console.WriteLine($"LocalServiceBus listening on {options.Host}:{host.Port}. Connection string:");
 Console.WriteLine(host.ConnectionString);
+if (host.TlsConnectionString is { } tlsConnectionString)
+{
+    Console.WriteLine($"AMQPS (TLS) on {options.Host}:{host.TlsPort}. Connection string:");
+    Console.WriteLine(tlsConnectionString);
+    Console.WriteLine(host.TrustedCertificatePath is { } trusted
+        ? $"TLS certificate{(host.CreatedDevelopmentCertificate ? " (created now)" : "")}, for clients to trust: {trusted}"
+        : $"TLS certificate: {options.CertificatePath}");
+}
+
 Console.Out.Flush();
 
 await stop.Task;

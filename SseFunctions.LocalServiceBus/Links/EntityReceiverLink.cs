@@ -30,6 +30,7 @@ public sealed class EntityReceiverLink
         WantsSession = wantsSession;
         RequestedSessionId = requestedSessionId;
         ReceiveAndDelete = attach.SndSettleMode == SenderSettleMode.Settled;
+        DeliveryCount = attach.InitialDeliveryCount; // AMQPNetLite answers the attach with the client's value
         this.logger = logger;
     }
 
@@ -47,6 +48,9 @@ public sealed class EntityReceiverLink
 
     // The members below are guarded by Entity's gate.
     public int Credit { get; set; }
+
+    /// <summary>Transfers decided for this link so far, counted from the initial delivery count (AMQP's sender delivery-count).</summary>
+    public uint DeliveryCount { get; set; }
 
     public bool IsAttached { get; set; }
 
@@ -79,6 +83,13 @@ public sealed class EntityReceiverLink
         }
     }
 
+    /// <summary>The client's last flow on this link, read from its frames.</summary>
+    public bool TryGetClientFlow(out ClientFlow flow)
+    {
+        flow = default;
+        return ClientFlowTracker.For(Link.Session.Connection) is { } flows && flows.TryGetFlow(Name, out flow);
+    }
+
     /// <summary>Called under the gate: queues a delivery; <see cref="Flush"/> sends it.</summary>
     public void Enqueue(OutgoingMessage message) => outbox.Enqueue(message);
 
@@ -107,10 +118,10 @@ public sealed class EntityReceiverLink
                         }
                         else if (ReferenceEquals(item, DrainCompleted))
                         {
-                            // CompleteDrain advances the delivery count but answers with drain=false; rhea only
-                            // reports "drained" for a flow with drain=true and no credit, so send that too.
-                            Link.CompleteDrain();
-                            Link.SetCredit(0, drain: true);
+                            // The drain's answer: no credit, drain=true (rhea reports "drained" only for that), the
+                            // delivery count of the transfers sent, which the client takes as its own. Without
+                            // autoRestore: AMQPNetLite would otherwise send a flow of its own on a later settlement.
+                            Link.SetCredit(0, drain: true, autoRestore: false);
                         }
                     }
                     catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or InvalidOperationException)

@@ -9,7 +9,8 @@ namespace SseFunctions.LocalServiceBus.Links;
 
 /// <summary>
 /// AMQPNetLite's endpoint for a client receiver. An endpoint (unlike InitializeSender's callbacks) sees every flow,
-/// including a drain request that adds no credit, which the SDK's batching receiver waits on.
+/// including a drain request that adds no credit, which the SDK's batching receiver waits on; the credit itself comes
+/// from the client's flow as sent (see <see cref="ClientFlowTracker"/>).
 /// </summary>
 public sealed class ReceiverLinkEndpoint(EntityReceiverLink receiver, ILogger logger) : LinkEndpoint
 {
@@ -17,8 +18,13 @@ public sealed class ReceiverLinkEndpoint(EntityReceiverLink receiver, ILogger lo
     {
         try
         {
+            if (!receiver.TryGetClientFlow(out var flow))
+            {
+                return;
+            }
+
             var work = new DeferredWork();
-            receiver.Entity.AddCredit(receiver, flowContext.Messages, receiver.Link.IsDraining, work);
+            receiver.Entity.UpdateCredit(receiver, flow, work);
             work.Run();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

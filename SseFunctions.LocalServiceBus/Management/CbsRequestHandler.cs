@@ -10,7 +10,7 @@ namespace SseFunctions.LocalServiceBus.Management;
 /// <summary>The <c>$cbs</c> node: put-token with a SAS token grants the connection access to the token's audience.</summary>
 public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logger)
 {
-    public void Handle(ConnectionContext connection, Message request)
+    public void Handle(ConnectionContext connection, Link requestLink, Message request)
     {
         var operation = RequestReplies.ApplicationProperty(request, "operation");
         var type = RequestReplies.ApplicationProperty(request, "type");
@@ -45,6 +45,8 @@ public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logge
                     TokenValidationFailure.Expired => "ExpiredToken: the SAS token has expired.",
                     TokenValidationFailure.UnknownKeyName => "InvalidSignature: unknown shared access key name.",
                     TokenValidationFailure.AudienceMismatch => "InvalidAudience: the token's resource does not cover the requested audience.",
+                    TokenValidationFailure.OtherHost =>
+                        $"InvalidAudience: the token is for another namespace; LocalServiceBus answers to {string.Join(", ", validator.HostNames.Names)} (add a name with --hostname).",
                     TokenValidationFailure.Malformed => "InvalidToken: not a SharedAccessSignature token.",
                     _ => "InvalidSignature: the token has an invalid signature.",
                 });
@@ -58,6 +60,6 @@ public sealed class CbsRequestHandler(SasTokenValidator validator, ILogger logge
         };
         response.ApplicationProperties["status-code"] = status;
         response.ApplicationProperties["status-description"] = description;
-        RequestReplies.Send(connection, request, response, logger);
+        RequestReplies.Send(connection, requestLink, ServiceBusAmqpNames.CbsAddress, request, response, logger);
     }
 }

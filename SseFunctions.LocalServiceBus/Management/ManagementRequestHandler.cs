@@ -18,7 +18,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
     public const string PeekMessage = "com.microsoft:peek-message";
     public const string RenewLock = "com.microsoft:renew-lock";
 
-    public void Handle(ConnectionContext connection, MessageEntity entity, Message request)
+    public void Handle(ConnectionContext connection, Link requestLink, string node, MessageEntity entity, Message request)
     {
         var operation = RequestReplies.ApplicationProperty(request, "operation");
         ManagementResponse response;
@@ -41,7 +41,7 @@ public sealed class ManagementRequestHandler(ILogger logger)
         }
 
         logger.LogDebug("{Operation} on {Entity}: {Status}", operation, entity.Path, response.StatusCode);
-        RequestReplies.Send(connection, request, response.ToMessage(), logger);
+        RequestReplies.Send(connection, requestLink, node, request, response.ToMessage(), logger);
     }
 
     static ManagementResponse Renew(MessageEntity entity, Map? body)

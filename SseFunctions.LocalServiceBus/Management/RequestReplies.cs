@@ -5,10 +5,10 @@ using SseFunctions.LocalServiceBus.Links;
 
 namespace SseFunctions.LocalServiceBus.Management;
 
-/// <summary>Sends a reply of <c>$cbs</c> or <c>$management</c> on the client link named by the request's reply-to.</summary>
+/// <summary>Sends a reply of <c>$cbs</c> or <c>$management</c> on the client link named by the request's reply-to (or, without one, the node's receiver on the same session).</summary>
 public static class RequestReplies
 {
-    public static void Send(ConnectionContext connection, Message request, Message response, ILogger logger)
+    public static void Send(ConnectionContext connection, Link requestLink, string node, Message request, Message response, ILogger logger)
     {
         var replyTo = request.Properties?.ReplyTo;
         response.Properties ??= new Properties();
@@ -19,9 +19,9 @@ public static class RequestReplies
         }
 
         response.Properties.To = replyTo;
-        if (!connection.TryGetReplyLink(replyTo, out var link))
+        if (!connection.TryGetReplyLink(replyTo, requestLink, node, out var link))
         {
-            logger.LogWarning("No reply link '{ReplyTo}' on connection {Connection}: the reply is dropped", replyTo, connection.Id);
+            logger.LogWarning("No reply link '{ReplyTo}' for {Node} on connection {Connection}: the reply is dropped", replyTo ?? "(none: the node's receiver on the session)", node, connection.Id);
             return;
         }
 

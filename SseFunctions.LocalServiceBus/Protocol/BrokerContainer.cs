@@ -78,11 +78,26 @@ public sealed class BrokerContainer : IContainer
     /// </summary>
     public void OnRemoteDetach(Link link)
     {
-        if (!receiversByLink.TryGetValue(link, out var receiver))
+        if (receiversByLink.TryGetValue(link, out var receiver))
         {
-            return;
+            ReleaseBeforeReply(receiver);
         }
+    }
 
+    /// <summary>A client's end of an AMQP session or close of the connection (session null): its receivers, released before the reply.</summary>
+    public void OnRemoteEnd(Connection connection, Session? session)
+    {
+        if (connections.TryGetValue(connection, out var context))
+        {
+            foreach (var receiver in context.ReceiversOn(session))
+            {
+                ReleaseBeforeReply(receiver);
+            }
+        }
+    }
+
+    static void ReleaseBeforeReply(EntityReceiverLink receiver)
+    {
         if (receiver.Entity.TryCancelPendingAccept(receiver))
         {
             receiver.CompleteAttach(null, default, new Error(ErrorConditions.Timeout) { Description = "The receiver was closed while waiting for a session." });
@@ -124,7 +139,7 @@ public sealed class BrokerContainer : IContainer
         if (string.Equals(path, ServiceBusAmqpNames.CbsAddress, StringComparison.OrdinalIgnoreCase) ||
             path.EndsWith(ServiceBusAmqpNames.ManagementSuffix, StringComparison.OrdinalIgnoreCase))
         {
-            context.AddReplyLink(link, attach);
+            context.AddReplyLink(link, attach, path);
             link.InitializeSender((_, _, _) => { }, (_, _, _, _) => { }, null);
             return true;
         }
@@ -138,8 +153,10 @@ public sealed class BrokerContainer : IContainer
         var (wantsSession, sessionId) = ReadSessionFilter(attach.Source as Source);
         var receiver = new EntityReceiverLink(link, attach, entity, wantsSession, sessionId, logger);
         receiversByLink.AddOrUpdate(link, receiver);
+        context.AddReceiver(receiver);
         link.AddClosedCallback((_, _) =>
         {
+            context.RemoveReceiver(receiver);
             var closeWork = new DeferredWork();
             receiver.Entity.DetachReceiver(receiver, closeWork);
             closeWork.Run();
@@ -167,7 +184,7 @@ public sealed class BrokerContainer : IContainer
             link.InitializeReceiver(100, (l, message, _, _) =>
             {
                 l.DisposeMessage(message, new Accepted(), true);
-                cbs.Handle(context, message);
+                cbs.Handle(context, l, message);
             }, null);
             return true;
         }
@@ -184,7 +201,7 @@ public sealed class BrokerContainer : IContainer
             link.InitializeReceiver(100, (l, message, _, _) =>
             {
                 l.DisposeMessage(message, new Accepted(), true);
-                management.Handle(context, managed, message);
+                management.Handle(context, l, path, managed, message);
             }, null);
             return true;
         }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Principal;
 using System.Text;
 using Encoder = Amqp.Types.Encoder;
@@ -23,24 +25,27 @@ public sealed class SaslNegotiator(string keyName, string key, ILogger logger)
     static readonly Symbol Plain = "PLAIN";
     static readonly Symbol ServiceBusCbs = "MSSBCBS";
 
-    /// <summary>Returns the transport for AMQPNetLite, or null when the client failed or was refused (the socket is closed).</summary>
-    public async Task<SocketTransport?> NegotiateAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns the transport for AMQPNetLite, or null when the client failed or was refused (the caller closes the socket).
+    /// <paramref name="stream"/> is the socket's stream: a <see cref="NetworkStream"/>, or the <paramref name="tls"/> stream over it.
+    /// </summary>
+    public async Task<SocketTransport?> NegotiateAsync(Socket socket, Stream stream, SslStream? tls, CancellationToken cancellationToken)
     {
-        var reader = new SocketReader(socket);
+        var reader = new ExactReader(stream);
         var header = await reader.ReadExactlyAsync(8, cancellationToken).ConfigureAwait(false);
         if (header.AsSpan().SequenceEqual(AmqpHeader))
         {
-            return new SocketTransport(socket, header, principal: null, pauseFirstWrite: false);
+            return new SocketTransport(socket, tls, header, principal: null, pauseFirstWrite: false);
         }
 
         if (!header.AsSpan().SequenceEqual(SaslHeader))
         {
             logger.LogWarning("Connection from {Remote} refused: not an AMQP 1.0 protocol header", socket.RemoteEndPoint);
-            await socket.SendAsync(SaslHeader, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await SendAsync(stream, [SaslHeader], cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        await SendAsync(socket, [SaslHeader, EncodeFrame(new SaslMechanisms { SaslServerMechanisms = [ServiceBusCbs, Plain, Anonymous] })], cancellationToken).ConfigureAwait(false);
+        await SendAsync(stream, [SaslHeader, EncodeFrame(new SaslMechanisms { SaslServerMechanisms = [ServiceBusCbs, Plain, Anonymous] })], cancellationToken).ConfigureAwait(false);
 
         var sizeBytes = await reader.ReadExactlyAsync(4, cancellationToken).ConfigureAwait(false);
         var size = BinaryPrimitives.ReadInt32BigEndian(sizeBytes);
@@ -79,7 +84,7 @@ public sealed class SaslNegotiator(string keyName, string key, ILogger logger)
         if (Plain.Equals(init.Mechanism))
         {
             if (TryReadPlain(init.InitialResponse, out var user, out var password) &&
-                user == keyName && password == key)
+                FixedTimeEquals(user, keyName) & FixedTimeEquals(password, key))
             {
                 principal = new GenericPrincipal(new GenericIdentity(user, "PLAIN"), []);
             }
@@ -93,15 +98,19 @@ public sealed class SaslNegotiator(string keyName, string key, ILogger logger)
             code = SaslCode.Auth;
         }
 
-        await SendAsync(socket, [EncodeFrame(new SaslOutcome { Code = code })], cancellationToken).ConfigureAwait(false);
+        await SendAsync(stream, [EncodeFrame(new SaslOutcome { Code = code })], cancellationToken).ConfigureAwait(false);
         if (code != SaslCode.Ok)
         {
             logger.LogWarning("SASL {Mechanism} refused for {Remote}", init.Mechanism, socket.RemoteEndPoint);
             return null;
         }
 
-        return new SocketTransport(socket, reader.Remaining, principal, pauseFirstWrite: true);
+        return new SocketTransport(socket, tls, reader.Remaining, principal, pauseFirstWrite: true);
     }
+
+    /// <summary>Compares secrets without an early exit, so timing does not tell how much of a guess was right.</summary>
+    static bool FixedTimeEquals(string actual, string expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(actual), Encoding.UTF8.GetBytes(expected));
 
     static bool TryReadPlain(byte[]? response, out string user, out string password)
     {
@@ -134,18 +143,14 @@ public sealed class SaslNegotiator(string keyName, string key, ILogger logger)
         return bytes;
     }
 
-    static async Task SendAsync(Socket socket, byte[][] parts, CancellationToken cancellationToken)
+    static async Task SendAsync(Stream stream, byte[][] parts, CancellationToken cancellationToken)
     {
-        var all = parts.SelectMany(p => p).ToArray();
-        var sent = 0;
-        while (sent < all.Length)
-        {
-            sent += await socket.SendAsync(all.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        }
+        await stream.WriteAsync(parts.SelectMany(p => p).ToArray(), cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads exact byte counts and keeps what arrived beyond them for the AMQP layer.</summary>
-    sealed class SocketReader(Socket socket)
+    sealed class ExactReader(Stream stream)
     {
         readonly byte[] buffer = new byte[MaxSaslFrameSize + 512];
         int start;
@@ -164,7 +169,7 @@ public sealed class SaslNegotiator(string keyName, string key, ILogger logger)
                     start = 0;
                 }
 
-                var read = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw new EndOfStreamException("The client closed the connection during SASL.");

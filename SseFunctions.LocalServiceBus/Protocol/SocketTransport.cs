@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Principal;
 using Amqp;
@@ -6,15 +8,16 @@ using Amqp.Listener;
 namespace SseFunctions.LocalServiceBus.Protocol;
 
 /// <summary>
-/// One accepted TCP connection under an AMQPNetLite connection: buffered reads (starting with any bytes read during SASL),
-/// gathered writes, an abrupt close for simulated outages, and a pause before the first AMQP write after the SASL outcome
-/// (the rhea-based SDK stalls when the SASL outcome and the AMQP header arrive in one read).
+/// One accepted TCP connection (plain, or TLS over it) under an AMQPNetLite connection: buffered reads (starting with any
+/// bytes read during SASL), gathered writes, an abrupt close for simulated outages, and a pause before the first AMQP write
+/// after the SASL outcome (the rhea-based SDK stalls when the SASL outcome and the AMQP header arrive in one read).
 /// </summary>
 public sealed class SocketTransport : IAsyncTransport, IAuthenticated
 {
     const int MaxFrameSize = 1024 * 1024;
     static readonly TimeSpan PauseAfterSaslOutcome = TimeSpan.FromMilliseconds(15);
     readonly Socket socket;
+    readonly SslStream? tls;
     readonly byte[] readBuffer;
     int readOffset;
     int readCount;
@@ -25,9 +28,10 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
     long firstWriteNotBefore;
     int closed;
 
-    public SocketTransport(Socket socket, ReadOnlySpan<byte> alreadyRead, IPrincipal? principal, bool pauseFirstWrite)
+    public SocketTransport(Socket socket, SslStream? tls, ReadOnlySpan<byte> alreadyRead, IPrincipal? principal, bool pauseFirstWrite)
     {
         this.socket = socket;
+        this.tls = tls;
         readBuffer = new byte[Math.Max(16 * 1024, alreadyRead.Length)];
         alreadyRead.CopyTo(readBuffer);
         readCount = alreadyRead.Length;
@@ -42,9 +46,10 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
 
     public event Action<SocketTransport>? Closed;
 
-    public void SetConnection(Connection connection)
-    {
-    }
+    /// <summary>The client receivers' flows on this connection, as the client sent them.</summary>
+    public ClientFlowTracker Flows { get; } = new();
+
+    public void SetConnection(Connection connection) => Flows.Register(connection);
 
     public async Task SendAsync(IList<ByteBuffer> bufferList, int listSize)
     {
@@ -65,6 +70,12 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
             return;
         }
 
+        if (tls is not null)
+        {
+            await SendTlsAsync(bufferList, listSize).ConfigureAwait(false);
+            return;
+        }
+
         var segments = new ArraySegment<byte>[bufferList.Count];
         for (var i = 0; i < segments.Length; i++)
         {
@@ -79,7 +90,7 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         }
     }
 
-    /// <summary>Hands AMQPNetLite the protocol header, then whole frames (dispositions rewritten, see <see cref="DispositionKeyRewriter"/>).</summary>
+    /// <summary>Hands AMQPNetLite the protocol header, then whole frames (string keys rewritten, see <see cref="SymbolKeyRewriter"/>).</summary>
     public async Task<int> ReceiveAsync(byte[] buffer, int offset, int count)
     {
         if (frameRemaining == 0)
@@ -138,7 +149,8 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
             return;
         }
 
-        DispositionKeyRewriter.Rewrite(frame.AsSpan(0, size));
+        SymbolKeyRewriter.Rewrite(frame.AsSpan(0, size));
+        Flows.Observe(frame.AsSpan(0, size));
         frameRemaining = size;
     }
 
@@ -149,7 +161,9 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
             if (readCount == 0)
             {
                 readOffset = 0;
-                readCount = await socket.ReceiveAsync(readBuffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                readCount = tls is null
+                    ? await socket.ReceiveAsync(readBuffer.AsMemory(), SocketFlags.None).ConfigureAwait(false)
+                    : await tls.ReadAsync(readBuffer.AsMemory()).ConfigureAwait(false);
                 if (readCount == 0)
                 {
                     return false;
@@ -167,7 +181,17 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         return true;
     }
 
-    public void Send(ByteBuffer buffer) => socket.Send(buffer.Buffer, buffer.Offset, buffer.Length, SocketFlags.None);
+    public void Send(ByteBuffer buffer)
+    {
+        if (tls is null)
+        {
+            socket.Send(buffer.Buffer, buffer.Offset, buffer.Length, SocketFlags.None);
+        }
+        else
+        {
+            tls.Write(buffer.Buffer, buffer.Offset, buffer.Length);
+        }
+    }
 
     public int Receive(byte[] buffer, int offset, int count) => throw new NotSupportedException("The broker reads asynchronously.");
 
@@ -190,6 +214,7 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         }
 
         socket.Dispose();
+        tls?.Dispose();
         Closed?.Invoke(this);
     }
 
@@ -213,11 +238,39 @@ public sealed class SocketTransport : IAsyncTransport, IAuthenticated
         }
 
         socket.Dispose();
+        tls?.Dispose();
         Closed?.Invoke(this);
+    }
+
+    /// <summary>One TLS write for the whole list: a record per buffer would cost a record header and a syscall each.</summary>
+    async Task SendTlsAsync(IList<ByteBuffer> bufferList, int listSize)
+    {
+        var joined = ArrayPool<byte>.Shared.Rent(listSize);
+        try
+        {
+            var length = 0;
+            foreach (var buffer in bufferList)
+            {
+                Buffer.BlockCopy(buffer.Buffer, buffer.Offset, joined, length, buffer.Length);
+                length += buffer.Length;
+            }
+
+            await tls!.WriteAsync(joined.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(joined);
+        }
     }
 
     async Task SendAllAsync(ReadOnlyMemory<byte> data)
     {
+        if (tls is not null)
+        {
+            await tls.WriteAsync(data).ConfigureAwait(false);
+            return;
+        }
+
         while (data.Length > 0)
         {
             var sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Amqp;
 using Microsoft.Extensions.Logging;
@@ -8,13 +11,14 @@ using Microsoft.Extensions.Logging;
 namespace SseFunctions.LocalServiceBus.Protocol;
 
 /// <summary>
-/// Accepts TCP connections, runs SASL on each concurrently, and hands finished transports to AMQPNetLite's listener
-/// (as its custom transport). Can stop listening and reset every connection (an outage) and listen again on the same port.
+/// Accepts TCP connections on one or more ports (plain AMQP, or AMQPS with a certificate), runs TLS and SASL on each
+/// concurrently, and hands finished transports to AMQPNetLite's listener (as its custom transport). Can stop listening and
+/// reset every connection (an outage) and listen again on the same ports.
 /// </summary>
 public sealed class TcpAcceptor : TransportProvider
 {
     public const string Scheme = "localservicebus";
-    static readonly TimeSpan SaslTimeout = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     readonly Channel<IAsyncTransport> negotiated = Channel.CreateUnbounded<IAsyncTransport>();
     readonly ConcurrentDictionary<SocketTransport, byte> live = new();
     readonly ConcurrentDictionary<Socket, Task> negotiations = new();
@@ -33,12 +37,13 @@ public sealed class TcpAcceptor : TransportProvider
         AddressSchemes = [Scheme];
     }
 
-    public int Port { get; private set; }
-
     public int LiveConnectionCount => live.Count;
 
-    /// <summary>Binds the host (a loopback host also binds its other IP family when it can) and starts accepting.</summary>
-    public void Listen(string host, int port)
+    /// <summary>
+    /// Binds the host (a loopback host also binds its other IP family when it can) and starts accepting, with TLS when a
+    /// certificate is given. Returns the bound port (port 0 picks a free one).
+    /// </summary>
+    public int Listen(string host, int port, X509Certificate2? certificate)
     {
         lock (gate)
         {
@@ -90,13 +95,14 @@ public sealed class TcpAcceptor : TransportProvider
                 throw;
             }
 
-            Port = port;
-            listening = CancellationTokenSource.CreateLinkedTokenSource(disposed.Token);
+            listening ??= CancellationTokenSource.CreateLinkedTokenSource(disposed.Token);
             listenSockets.AddRange(sockets);
             foreach (var socket in sockets)
             {
-                acceptLoops.Add(AcceptLoopAsync(socket, listening.Token));
+                acceptLoops.Add(AcceptLoopAsync(socket, certificate, listening.Token));
             }
+
+            return port;
         }
     }
 
@@ -190,7 +196,7 @@ public sealed class TcpAcceptor : TransportProvider
         return IPAddress.TryParse(host, out var parsed) ? [parsed] : Dns.GetHostAddresses(host);
     }
 
-    async Task AcceptLoopAsync(Socket listenSocket, CancellationToken cancellationToken)
+    async Task AcceptLoopAsync(Socket listenSocket, X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -215,18 +221,18 @@ public sealed class TcpAcceptor : TransportProvider
             }
 
             socket.NoDelay = true;
-            negotiations[socket] = NegotiateAsync(socket, cancellationToken);
+            negotiations[socket] = NegotiateAsync(socket, certificate, cancellationToken);
         }
     }
 
-    /// <summary>Never throws: a client that fails SASL only loses its own socket. Tracked until done, awaited on stop.</summary>
-    async Task NegotiateAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Never throws: a client that fails TLS or SASL only loses its own socket. Tracked until done, awaited on stop.</summary>
+    async Task NegotiateAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         // Let the accept loop register this task before it can finish and unregister itself.
         await Task.Yield();
         try
         {
-            await NegotiateCoreAsync(socket, cancellationToken).ConfigureAwait(false);
+            await NegotiateCoreAsync(socket, certificate, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -234,26 +240,36 @@ public sealed class TcpAcceptor : TransportProvider
         }
     }
 
-    async Task NegotiateCoreAsync(Socket socket, CancellationToken cancellationToken)
+    async Task NegotiateCoreAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(SaslTimeout);
+        timeout.CancelAfter(HandshakeTimeout);
         SocketTransport? transport = null;
+        SslStream? tls = null;
         try
         {
-            transport = await negotiator.NegotiateAsync(socket, timeout.Token).ConfigureAwait(false);
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (certificate is not null)
+            {
+                tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token).ConfigureAwait(false);
+                stream = tls;
+            }
+
+            transport = await negotiator.NegotiateAsync(socket, stream, tls, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException or EndOfStreamException or ObjectDisposedException)
+        catch (Exception exception) when (exception is SocketException or IOException or AuthenticationException or OperationCanceledException or ObjectDisposedException)
         {
-            logger.LogDebug("SASL negotiation with a client failed: {Error}", exception.Message);
+            logger.LogDebug("{Handshake} handshake with a client failed: {Error}", tls is null ? "SASL" : "TLS or SASL", exception.Message);
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "SASL negotiation with a client failed unexpectedly");
+            logger.LogWarning(exception, "The handshake with a client failed unexpectedly");
         }
 
         if (transport is null)
         {
+            tls?.Dispose();
             socket.Dispose();
             return;
         }

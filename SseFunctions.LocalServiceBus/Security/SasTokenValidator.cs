@@ -4,9 +4,11 @@ using System.Security.Cryptography;
 
 namespace SseFunctions.LocalServiceBus.Security;
 
-/// <summary>Validates SAS tokens against the broker's single shared access key.</summary>
-public sealed class SasTokenValidator(string keyName, string key, TimeProvider timeProvider)
+/// <summary>Validates SAS tokens against the broker's single shared access key and its host names.</summary>
+public sealed class SasTokenValidator(string keyName, string key, BrokerHostNames hostNames, TimeProvider timeProvider)
 {
+    public BrokerHostNames HostNames => hostNames;
+
     /// <param name="audience">The put-token <c>name</c>: the URI of the entity the client wants to use.</param>
     public TokenValidationResult Validate(string? token, string? audience)
     {
@@ -33,6 +35,11 @@ public sealed class SasTokenValidator(string keyName, string key, TimeProvider t
         if (sas.ExpiresAt <= timeProvider.GetUtcNow())
         {
             return new(TokenValidationFailure.Expired, "", default);
+        }
+
+        if (!hostNames.Covers(sas.Resource) || (audience is not null && !hostNames.Covers(audience)))
+        {
+            return new(TokenValidationFailure.OtherHost, "", default);
         }
 
         var scope = EntityAudience.ToEntityPath(sas.Resource);

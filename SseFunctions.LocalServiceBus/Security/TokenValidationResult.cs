@@ -8,6 +8,7 @@ public enum TokenValidationFailure
     BadSignature,
     Expired,
     AudienceMismatch,
+    OtherHost,
 }
 
 /// <summary>The outcome of validating a put-token request; <see cref="Scope"/> is the entity path the token grants.</summary>

@@ -15,7 +15,7 @@ namespace SseFunctions.Tests.Conformance;
 public sealed class HeartbeatPatternTests(ConformanceBroker broker, ITestOutputHelper output) : IClassFixture<ConformanceBroker>
 {
     const int Sessions = 20;
-    const int MessagesPerSession = 12;
+    const int MessagesPerSession = 48;
     const int BurstSize = 6;
     static readonly TimeSpan ShortReceive = TimeSpan.FromMilliseconds(50);
 

@@ -77,6 +77,49 @@ public sealed class RequestResponseTests : IAsyncLifetime
         renewReply.ApplicationProperties["errorCondition"].Should().Be(new Symbol("com.microsoft:session-lock-lost"));
     }
 
+    [Fact]
+    public async Task A_put_token_without_reply_to_is_answered_on_the_cbs_receiver_of_the_same_session()
+    {
+        // uamqp (the Python SDK) sends no reply-to: its $cbs receiver on the request's AMQP session gets the reply.
+        var audience = $"sb://localhost/token-streams";
+        var token = SharedAccessSignature.CreateToken(audience, "RootManageSharedAccessKey", LocalServiceBusOptions.DevelopmentKey, DateTimeOffset.UtcNow.AddHours(1));
+        var otherSession = new Session(connection);
+        var otherReceiver = new ReceiverLink(otherSession, "cbs-elsewhere", "$cbs");
+        otherReceiver.SetCredit(10);
+
+        var reply = await RequestWithoutReplyToAsync("$cbs", PutToken(audience, token));
+
+        reply.ApplicationProperties["status-code"].Should().Be(202);
+        (await otherReceiver.ReceiveAsync(TimeSpan.FromMilliseconds(300))).Should().BeNull("the reply goes to the requester's session only");
+    }
+
+    [Fact]
+    public async Task A_management_request_without_reply_to_is_answered_on_the_nodes_receiver_of_the_same_session()
+    {
+        await AuthorizeAsync("token-streams");
+        var request = new Message(new Map { ["session-id"] = "not-locked" }) { ApplicationProperties = new ApplicationProperties() };
+        request.ApplicationProperties["operation"] = "com.microsoft:get-session-state";
+
+        var reply = await RequestWithoutReplyToAsync(Subscription + "/$management", request);
+
+        reply.ApplicationProperties["statusCode"].Should().Be(410);
+    }
+
+    async Task<Message> RequestWithoutReplyToAsync(string node, Message request)
+    {
+        var session = new Session(connection);
+        var receiver = new ReceiverLink(session, "replies-" + Guid.NewGuid(), node);
+        receiver.SetCredit(10);
+        var sender = new SenderLink(session, "requests-" + Guid.NewGuid(), node);
+        request.Properties = new Properties { MessageId = "no-reply-to" };
+        await sender.SendAsync(request);
+        var reply = await receiver.ReceiveAsync(TimeSpan.FromSeconds(10));
+        reply.Should().NotBeNull("the broker replies on the node's receiver of the request's session");
+        reply.Properties.GetCorrelationId().Should().Be("no-reply-to");
+        receiver.Accept(reply);
+        return reply;
+    }
+
     async Task AuthorizeAsync(string entity)
     {
         var audience = $"sb://localhost:{host.Port}/{entity}";

@@ -10,7 +10,7 @@ public class SasTokenValidatorTests
     const string Key = LocalServiceBusOptions.DevelopmentKey;
     const string Audience = "sb://localhost:5672/token-streams/Subscriptions/sse-service-token-streams";
     static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-    readonly SasTokenValidator validator = new(KeyName, Key, new FixedTime(Now));
+    readonly SasTokenValidator validator = new(KeyName, Key, new BrokerHostNames("127.0.0.1", ["sb.example.test"]), new FixedTime(Now));
 
     [Fact]
     public void A_token_signed_with_the_key_is_valid_for_its_resource()
@@ -104,6 +104,30 @@ public class SasTokenValidatorTests
     public void Scopes_cover_an_entity_and_the_entities_below_it(string scope, string entityPath, bool covered)
     {
         EntityAudience.Covers(scope, entityPath).Should().Be(covered);
+    }
+
+    [Theory]
+    [InlineData("sb://othernamespace.servicebus.windows.net/token-streams", "sb://localhost:5672/token-streams")]
+    [InlineData("sb://localhost:5672/token-streams", "sb://othernamespace.servicebus.windows.net/token-streams")]
+    [InlineData("token-streams", "sb://localhost:5672/token-streams")]
+    public void A_token_or_an_audience_for_another_host_is_refused(string resource, string audience)
+    {
+        var token = SharedAccessSignature.CreateToken(resource, KeyName, Key, Now.AddHours(1));
+
+        validator.Validate(token, audience).Failure.Should().Be(TokenValidationFailure.OtherHost);
+    }
+
+    [Theory]
+    [InlineData("sb://127.0.0.1:5672/token-streams")]
+    [InlineData("amqp://localhost/token-streams")]
+    [InlineData("amqps://LOCALHOST/token-streams")]
+    [InlineData("sb://[::1]:5671/token-streams")]
+    [InlineData("sb://sb.example.test/token-streams")]
+    public void Tokens_for_the_brokers_own_names_are_valid(string resource)
+    {
+        var token = SharedAccessSignature.CreateToken(resource, KeyName, Key, Now.AddHours(1));
+
+        validator.Validate(token, resource).IsValid.Should().BeTrue();
     }
 
     sealed class FixedTime(DateTimeOffset now) : TimeProvider

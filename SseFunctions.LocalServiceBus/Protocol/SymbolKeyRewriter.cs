@@ -3,15 +3,19 @@ using System.Buffers.Binary;
 namespace SseFunctions.LocalServiceBus.Protocol;
 
 /// <summary>
-/// The JS SDK encodes the <c>fields</c> of a disposition (the dead-letter error info, the properties of an abandon) with
-/// string keys, which AMQPNetLite refuses to decode (it closes the connection). This rewrites, in place, the string keys of
-/// every map in a disposition frame to symbols: the encodings have the same length (str8 0xa1 → sym8 0xa3, str32 0xb1 → sym32 0xb3).
+/// AMQP wants symbol keys in <c>fields</c>, filter sets and annotations, and AMQPNetLite refuses string keys there (it fails
+/// the attach or closes the connection). The SDKs send them anyway: the JS SDK in the fields of a disposition (the
+/// dead-letter error info, the properties of an abandon), the Python SDK (uamqp) in the properties and the filter set of an
+/// attach. This rewrites, in place, the string keys of every map in an attach, flow or disposition frame to symbols: the
+/// encodings have the same length (str8 0xa1 → sym8 0xa3, str32 0xb1 → sym32 0xb3). Transfers (message data) are left alone.
 /// </summary>
-public static class DispositionKeyRewriter
+public static class SymbolKeyRewriter
 {
+    const byte AttachDescriptor = 0x12;
+    const byte FlowDescriptor = 0x13;
     const byte DispositionDescriptor = 0x15;
 
-    /// <summary>Rewrites a whole frame (size prefix included) if it is an AMQP disposition; other frames are left alone.</summary>
+    /// <summary>Rewrites a whole frame (size prefix included) if it is an AMQP attach, flow or disposition; other frames are left alone.</summary>
     public static void Rewrite(Span<byte> frame)
     {
         if (frame.Length < 8 || frame[5] != 0)
@@ -27,11 +31,12 @@ public static class DispositionKeyRewriter
 
         var body = frame[bodyOffset..];
         int position;
-        if (body[0] == 0x00 && body[1] == 0x53 && body[2] == DispositionDescriptor)
+        if (body[0] == 0x00 && body[1] == 0x53 && IsRewritten(body[2]))
         {
             position = 3;
         }
-        else if (body.Length > 10 && body[0] == 0x00 && body[1] == 0x80 && BinaryPrimitives.ReadUInt64BigEndian(body[2..]) == DispositionDescriptor)
+        else if (body.Length > 10 && body[0] == 0x00 && body[1] == 0x80 && BinaryPrimitives.ReadUInt64BigEndian(body[2..]) is var code &&
+            code <= byte.MaxValue && IsRewritten((byte)code))
         {
             position = 10;
         }
@@ -49,6 +54,8 @@ public static class DispositionKeyRewriter
             // Malformed: leave it to the AMQP decoder to refuse.
         }
     }
+
+    static bool IsRewritten(byte descriptor) => descriptor is AttachDescriptor or FlowDescriptor or DispositionDescriptor;
 
     static void Walk(Span<byte> data, ref int position, int depth)
     {

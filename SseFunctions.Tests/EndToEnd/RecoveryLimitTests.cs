@@ -10,7 +10,7 @@ public class RecoveryLimitTests
     public async Task A_broker_gone_for_good_mid_stream_ends_it_with_an_error_frame()
     {
         await using var server = await StreamingServer.StartAsync(tune: o => o.SessionRecoveryTimeout = TimeSpan.FromSeconds(1));
-        var (session, message) = NewIds();
+        var (session, message) = StreamingTests.NewIds();
         await using var stream = await server.ConnectAsync(session, message);
         await server.Publisher.SendTokensAsync(session, message, "1");
         (await stream.ReadDataAsync()).Data.Should().Be("{\"token\":\"1\"}");

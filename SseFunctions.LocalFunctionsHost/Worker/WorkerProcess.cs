@@ -56,7 +56,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         var worker = new WorkerProcess(process, logger);
         process.OutputDataReceived += (_, line) => worker.OnOutput(line.Data, isError: false);
         process.ErrorDataReceived += (_, line) => worker.OnOutput(line.Data, isError: true);
-        process.Exited += (_, _) => worker.exited.TrySetResult(process.ExitCode);
+        process.Exited += (_, _) => worker.OnExited();
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -87,6 +87,19 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         process.Dispose();
+    }
+
+    // The exit is reported once the worker's last console lines have been read: they explain an early exit.
+    private async void OnExited()
+    {
+        try
+        {
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            exited.TrySetResult(process.ExitCode);
+        }
     }
 
     private void OnOutput(string? line, bool isError)

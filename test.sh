@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test that can run on this machine: the xunit suite (engine, client, broker,
-# end-to-end over Kestrel, browser) and the npm conformance suite (official @azure/service-bus
-# SDK against LocalServiceBus).
+# end-to-end against both hosts: the DevServer and the Functions app run by the real isolated worker
+# under SseFunctions.LocalFunctionsHost; browser) and the npm conformance suite (official
+# @azure/service-bus SDK against LocalServiceBus).
 set -euo pipefail
 cd "$(dirname "$0")"
 conformance=SseFunctions.LocalServiceBus/conformance
@@ -16,11 +17,13 @@ fi
 echo "== npm ci (conformance suite and interop tests)"
 npm ci --prefix "$conformance" --no-audit --no-fund --loglevel=error
 
-echo "== dotnet build"
+echo "== dotnet build (the Functions app and the local Functions host that runs it, then the tests)"
+dotnet build SseFunctions -c Release -nologo -v q
+dotnet build SseFunctions.LocalFunctionsHost -c Release -nologo -v q
 dotnet build SseFunctions.Tests -c Release -nologo -v q
 
 echo "== xunit"
-dotnet test SseFunctions.Tests -c Release --no-build -nologo --logger "trx;LogFileName=xunit.trx" --results-directory "$results"
+dotnet test SseFunctions.Tests -c Release --no-build -nologo --filter "Category!=Measurement" --logger "trx;LogFileName=xunit.trx" --results-directory "$results"
 
 echo "== conformance (@azure/service-bus against LocalServiceBus)"
 npm test --prefix "$conformance" | tee "$results/conformance.tap"

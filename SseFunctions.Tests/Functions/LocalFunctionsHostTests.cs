@@ -64,6 +64,21 @@ public class LocalFunctionsHostTests
             Environment = { ["SERVICEBUS_CONNECTION_STRING"] = broker.ConnectionString },
         };
         using var process = Process.Start(start)!;
+        try
+        {
+            await ServeUntilSigtermAsync(process);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task ServeUntilSigtermAsync(Process process)
+    {
         var stderr = process.StandardError.ReadToEndAsync();
         string? address = null;
         while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using SseFunctions.DevServer.Telemetry;
 using SseFunctions.LocalServiceBus;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Http;
@@ -53,6 +54,7 @@ public sealed class DevServerApp : IAsyncDisposable
         try
         {
             builder.Services.AddSseStreaming(builder.Configuration);
+            builder.Services.AddSseDevServerTelemetry(builder.Configuration);
             builder.Services.AddSingleton<DemoProducer>();
             builder.Services.AddHostedService(services => services.GetRequiredService<DemoProducer>());
 

@@ -5,18 +5,21 @@ using SseFunctions.Streaming.Http;
 
 namespace SseFunctions;
 
-/// <summary><c>GET /api/stream/{sessionId}/{chatMessageId}</c>: the engine's SSE stream, cancelled when the client leaves.</summary>
+/// <summary>
+/// <c>GET /api/stream/{sessionId}/{chatMessageId}</c>: the engine's SSE stream, cancelled when the client leaves.
+/// One function with one catch-all route takes every path under <c>/api/stream/</c>, so no host has to choose between
+/// overlapping routes (hosts order them differently, some by function name): a path that is not exactly two ids gets
+/// the 400 JSON the DevServer gives.
+/// </summary>
 public sealed class StreamFunction
 {
+    public const string Route = "api/stream/{*path}";
+
     [Function("stream")]
     public IActionResult Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "api/stream/{sessionId}/{chatMessageId}")] HttpRequest request,
-        string sessionId,
-        string chatMessageId) => new SseStreamResult(sessionId, chatMessageId);
-
-    /// <summary>Any other path under <c>/api/stream/</c> (a missing id, an id with a slash): 400 JSON, as on the DevServer.</summary>
-    [Function("stream-bad-path")]
-    public IActionResult BadPath(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "api/stream/{*rest}")] HttpRequest request) =>
-        new BadRequestObjectResult(new { error = StreamIds.MalformedPathError });
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = Route)] HttpRequest request,
+        string? path = null) =>
+        StreamPath.TryParse(path, out var sessionId, out var chatMessageId)
+            ? new SseStreamResult(sessionId, chatMessageId)
+            : new BadRequestObjectResult(new { error = StreamIds.MalformedPathError });
 }

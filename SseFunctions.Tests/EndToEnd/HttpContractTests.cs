@@ -8,8 +8,12 @@ using SseFunctions.Tests.Support;
 
 namespace SseFunctions.Tests.EndToEnd;
 
-public class HttpContractTests
+public abstract class HttpContractTests(TestHostKind host)
 {
+    /// <summary>A broker and this class's host, with the test's settings.</summary>
+    private Task<StreamingServer> StartServerAsync(Dictionary<string, string?>? settings = null) =>
+        StreamingServer.StartAsync(settings, host: host);
+
     [Theory]
     [InlineData("/api/stream/%C3%A9t%C3%A9/m1")]
     [InlineData("/api/stream/s1/has%20space")]
@@ -21,7 +25,7 @@ public class HttpContractTests
     [InlineData("/api/stream/s1")]
     public async Task Bad_ids_get_400_json_never_a_stream(string path)
     {
-        await using var server = await StreamingServer.StartAsync();
+        await using var server = await StartServerAsync();
 
         using var response = await server.Http.GetAsync(path);
 
@@ -33,7 +37,7 @@ public class HttpContractTests
     [Fact]
     public async Task An_id_longer_than_128_characters_gets_400()
     {
-        await using var server = await StreamingServer.StartAsync();
+        await using var server = await StartServerAsync();
 
         using var response = await server.Http.GetAsync($"/api/stream/{new string('a', 129)}/m1");
 
@@ -44,7 +48,7 @@ public class HttpContractTests
     [Fact]
     public async Task Health_is_the_seeds_exact_body()
     {
-        await using var server = await StreamingServer.StartAsync();
+        await using var server = await StartServerAsync();
 
         using var response = await server.Http.GetAsync("/health");
 
@@ -55,7 +59,7 @@ public class HttpContractTests
     [Fact]
     public async Task Health_does_not_touch_service_bus()
     {
-        await using var server = await StreamingServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Broker.SuspendAsync();
 
         using var response = await server.Http.GetAsync("/health");
@@ -67,7 +71,7 @@ public class HttpContractTests
     [Fact]
     public async Task Allowed_origins_get_cors_headers_and_others_are_refused()
     {
-        await using var server = await StreamingServer.StartAsync(new() { ["CORS_ORIGINS"] = "https://chat.example.com" });
+        await using var server = await StartServerAsync(new() { ["CORS_ORIGINS"] = "https://chat.example.com" });
         var (session, message) = StreamingTests.NewIds();
 
         await using (var allowed = await server.ConnectAsync(session, message, origin: "https://chat.example.com"))
@@ -85,7 +89,7 @@ public class HttpContractTests
     [Fact]
     public async Task Preflight_is_answered_for_allowed_origins_only()
     {
-        await using var server = await StreamingServer.StartAsync(new() { ["CORS_ORIGINS"] = "https://chat.example.com" });
+        await using var server = await StartServerAsync(new() { ["CORS_ORIGINS"] = "https://chat.example.com" });
 
         using var allowed = await server.Http.SendAsync(Preflight("https://chat.example.com"));
         using var denied = await server.Http.SendAsync(Preflight("https://evil.example.com"));
@@ -100,7 +104,7 @@ public class HttpContractTests
     [Fact]
     public async Task A_wildcard_allows_any_origin()
     {
-        await using var server = await StreamingServer.StartAsync(new() { ["CORS_ORIGINS"] = "*" });
+        await using var server = await StartServerAsync(new() { ["CORS_ORIGINS"] = "*" });
         var request = new HttpRequestMessage(HttpMethod.Get, "/health");
         request.Headers.Add("Origin", "https://anywhere.example.com");
 

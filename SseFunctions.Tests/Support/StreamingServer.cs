@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SseFunctions.DevServer;
 using SseFunctions.LocalServiceBus;
 using SseFunctions.Streaming.Configuration;
@@ -10,16 +5,17 @@ using Azure.Messaging.ServiceBus;
 
 namespace SseFunctions.Tests.Support;
 
-/// <summary>A LocalServiceBus and the DevServer (the engine on Kestrel) on 127.0.0.1, free ports, for one test.</summary>
+/// <summary>A LocalServiceBus and a host of the endpoints (the DevServer, or the Functions app under the local Functions
+/// host) on 127.0.0.1, free ports, for one test.</summary>
 public sealed class StreamingServer : IAsyncDisposable
 {
     public const string Topic = "token-streams";
     public const string Subscription = "token-streams/Subscriptions/sse-service-token-streams";
 
-    private StreamingServer(LocalServiceBusHost broker, DevServerApp app, ServiceBusClient client, HttpClient http)
+    private StreamingServer(LocalServiceBusHost broker, ITestAppHost host, ServiceBusClient client, HttpClient http)
     {
         Broker = broker;
-        App = app;
+        Host = host;
         Client = client;
         Http = http;
         Publisher = new TokenPublisher(client.CreateSender(Topic));
@@ -27,7 +23,10 @@ public sealed class StreamingServer : IAsyncDisposable
 
     public LocalServiceBusHost Broker { get; }
 
-    public DevServerApp App { get; }
+    public ITestAppHost Host { get; }
+
+    /// <summary>The DevServer, when it is the host: only it runs in the test process.</summary>
+    public DevServerApp App => (Host as DevServerTestHost)?.App ?? throw new InvalidOperationException("The Functions app runs in the worker's process.");
 
     /// <summary>A client of the test's own, for producing and for holding sessions.</summary>
     public ServiceBusClient Client { get; }
@@ -39,9 +38,15 @@ public sealed class StreamingServer : IAsyncDisposable
     public static async Task<StreamingServer> StartAsync(
         Dictionary<string, string?>? settings = null,
         Action<SseStreamingOptions>? tune = null,
-        LocalServiceBusHost? broker = null)
+        LocalServiceBusHost? broker = null,
+        TestHostKind host = TestHostKind.DevServer)
     {
-        broker ??= await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, LoggerFactory = TestLogging() });
+        if (tune is not null && host != TestHostKind.DevServer)
+        {
+            throw new ArgumentException("Engine tuning reaches only the DevServer: the Functions app reads its settings.", nameof(tune));
+        }
+
+        broker ??= await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, LoggerFactory = TestLogs.BrokerLogging() });
         var values = new Dictionary<string, string?>
         {
             [SseStreamingOptionsReader.ConnectionStringSetting] = broker.ConnectionString,
@@ -53,32 +58,14 @@ public sealed class StreamingServer : IAsyncDisposable
             values[key] = value;
         }
 
-        var app = await DevServerApp.StartAsync([], builder =>
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(values);
-            builder.Logging.ClearProviders();
-            if (Environment.GetEnvironmentVariable("SSE_TEST_LOGS") is not null)
-            {
-                builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");
-            }
-            builder.Services.PostConfigure<SseStreamingOptions>(options =>
-            {
-                options.SessionRecoveryTimeout = TimeSpan.FromSeconds(5);
-                options.ConnectTimeout = TimeSpan.FromSeconds(5);
-                tune?.Invoke(options);
-            });
-        });
+        ITestAppHost app = host == TestHostKind.Functions
+            ? await FunctionsTestHost.StartAsync(values)
+            : await DevServerTestHost.StartAsync(values, tune);
         // A browser closing an EventSource closes the connection at once; HttpClient would first drain the response.
         var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
         var http = new HttpClient(handler) { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http);
     }
-
-    /// <summary>Console logs with timestamps when SSE_TEST_LOGS is set, for looking into a failing test.</summary>
-    private static ILoggerFactory? TestLogging() => Environment.GetEnvironmentVariable("SSE_TEST_LOGS") is null
-        ? null
-        : LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff "));
 
     public Task<SseConnection> ConnectAsync(string sessionId, string chatMessageId, long? lastEventId = null, string? origin = null) =>
         ConnectAsync($"/api/stream/{sessionId}/{chatMessageId}", lastEventId, origin);
@@ -107,7 +94,7 @@ public sealed class StreamingServer : IAsyncDisposable
         Http.Dispose();
         await Publisher.DisposeAsync();
         await Client.DisposeAsync();
-        await App.DisposeAsync();
+        await Host.DisposeAsync();
         await Broker.DisposeAsync();
     }
 }

@@ -1,0 +1,21 @@
+using SseFunctions.Tests.Support;
+
+namespace SseFunctions.Tests.EndToEnd;
+
+// Every end-to-end contract test runs against both hosts: the DevServer, and the real Functions worker under the
+// local Functions host.
+public sealed class StreamingTestsOnDevServer() : StreamingTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class StreamingTestsOnFunctions() : StreamingTests(TestHostKind.Functions)
+{
+}
+
+public sealed class HttpContractTestsOnDevServer() : HttpContractTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class HttpContractTestsOnFunctions() : HttpContractTests(TestHostKind.Functions)
+{
+}

@@ -74,9 +74,16 @@ public sealed class ClientFlowTracker
         switch (performative)
         {
             case Attach { Role: true } attach:
-                receiversByName[attach.LinkName] = (channel, attach.Handle);
-                namesByHandle[(channel, attach.Handle)] = attach.LinkName;
-                lastFlows.TryRemove((channel, attach.Handle), out _);
+                // A handle (and channel) used again, after its link or session ended without a detach we saw: the new link only.
+                var key = (channel, attach.Handle);
+                if (namesByHandle.TryGetValue(key, out var previous))
+                {
+                    receiversByName.TryRemove(new KeyValuePair<string, (ushort, uint)>(previous, key));
+                }
+
+                receiversByName[attach.LinkName] = key;
+                namesByHandle[key] = attach.LinkName;
+                lastFlows.TryRemove(key, out _);
                 break;
             case Flow { HasHandle: true } flow:
                 lastFlows[(channel, flow.Handle)] = new ClientFlow(flow.DeliveryCount, flow.LinkCredit, flow.Drain);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SseFunctions.Streaming.Limits;
 
 namespace SseFunctions.Streaming.Configuration;
 
@@ -35,4 +36,20 @@ public sealed class SseStreamingOptions
 
     /// <summary>Messages a session receiver asks for ahead of need. Small, so that sessions share the connection fairly.</summary>
     public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Keys that sign stream access tokens (HS256): the current key first, then the previous one during a
+    /// rotation. Empty: streams need no token.</summary>
+    public IReadOnlyList<byte[]> StreamTokenSigningKeys { get; set; } = [];
+
+    /// <summary>When set, a stream token's <c>iss</c> must be this.</summary>
+    public string? StreamTokenIssuer { get; set; }
+
+    /// <summary>When set, a stream token's <c>aud</c> must contain this.</summary>
+    public string? StreamTokenAudience { get; set; }
+
+    /// <summary>Streams open at once on this instance; see <see cref="StreamLimitDefaults"/> for the default.</summary>
+    public int MaxStreams { get; set; } = StreamLimitDefaults.MaxStreams;
+
+    /// <summary>Service Bus session receivers held at once by this instance.</summary>
+    public int MaxSessions { get; set; } = StreamLimitDefaults.MaxSessions;
 }

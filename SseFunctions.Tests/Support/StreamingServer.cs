@@ -16,8 +16,9 @@ public sealed class StreamingServer : IAsyncDisposable
     public const string Topic = "token-streams";
     public const string Subscription = "token-streams/Subscriptions/sse-service-token-streams";
 
-    private StreamingServer(LocalServiceBusHost broker, DevServerApp app, ServiceBusClient client, HttpClient http)
+    private StreamingServer(LocalServiceBusHost broker, DevServerApp app, ServiceBusClient client, HttpClient http, LogCapture logs)
     {
+        Logs = logs;
         Broker = broker;
         App = app;
         Client = client;
@@ -36,6 +37,9 @@ public sealed class StreamingServer : IAsyncDisposable
 
     public TokenPublisher Publisher { get; }
 
+    /// <summary>Every log line the service wrote in this run, at the level LOG_LEVEL lets through.</summary>
+    public LogCapture Logs { get; }
+
     public static async Task<StreamingServer> StartAsync(
         Dictionary<string, string?>? settings = null,
         Action<SseStreamingOptions>? tune = null,
@@ -53,11 +57,13 @@ public sealed class StreamingServer : IAsyncDisposable
             values[key] = value;
         }
 
+        var logs = new LogCapture();
         var app = await DevServerApp.StartAsync([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
             if (Environment.GetEnvironmentVariable("SSE_TEST_LOGS") is not null)
             {
                 builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");
@@ -72,7 +78,7 @@ public sealed class StreamingServer : IAsyncDisposable
         // A browser closing an EventSource closes the connection at once; HttpClient would first drain the response.
         var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
         var http = new HttpClient(handler) { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http);
+        return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http, logs);
     }
 
     /// <summary>Console logs with timestamps when SSE_TEST_LOGS is set, for looking into a failing test.</summary>

@@ -9,7 +9,7 @@ namespace SseFunctions.Tests.EndToEnd;
 /// <summary>Who may read a stream: signed stream tokens over a real Kestrel and LocalServiceBus.</summary>
 public class StreamAccessTests
 {
-    private static readonly byte[] Key = StreamTokens.NewKey();
+    internal static readonly byte[] Key = StreamTokens.NewKey();
 
     public enum Attempt
     {

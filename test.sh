@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test that can run on this machine: the xunit suite (engine, client, broker,
-# end-to-end over Kestrel, browser) and the npm conformance suite (official @azure/service-bus
-# SDK against LocalServiceBus).
+# end-to-end over Kestrel incl. stream access and limits, browser, PyJWT interop) and the npm
+# conformance suite (official @azure/service-bus SDK against LocalServiceBus).
 set -euo pipefail
 cd "$(dirname "$0")"
 conformance=SseFunctions.LocalServiceBus/conformance
@@ -11,6 +11,11 @@ trap 'rm -rf "$results"' EXIT
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "== installing Debian chromium for the browser test"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+if ! /usr/bin/python3 -c "import jwt" 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Debian python3-jwt (PyJWT) for the stream token interop test"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jwt >/dev/null
 fi
 
 echo "== npm ci (conformance suite and interop tests)"

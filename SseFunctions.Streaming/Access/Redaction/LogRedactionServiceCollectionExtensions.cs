@@ -3,10 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace SseFunctions.Streaming.Access.Redaction;
 
-internal static class LogRedactionServiceCollectionExtensions
+public static class LogRedactionServiceCollectionExtensions
 {
     /// <summary>Puts a <see cref="RedactingLoggerFactory"/> around the host's <see cref="ILoggerFactory"/>, so that
-    /// every logger resolved from the container masks <c>access_token</c> values.</summary>
+    /// every logger resolved from the container masks <c>access_token</c> values. <c>AddSseStreaming</c> calls it; a host
+    /// in front of the app (a proxy that logs URLs) can call it too.</summary>
     public static IServiceCollection RedactAccessTokensInLogs(this IServiceCollection services)
     {
         if (services.Any(descriptor => descriptor.ServiceType == typeof(RedactingLoggerFactory)))

@@ -7,7 +7,7 @@ namespace SseFunctions.Streaming.Access.Redaction;
 /// lines ("Request starting GET /api/stream/...?access_token=..."), the Functions worker's and any other library's
 /// logs go through it, whatever provider writes them.
 /// </summary>
-internal sealed class RedactingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+public sealed class RedactingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {
     public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
 

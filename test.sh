@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test that can run on this machine: the xunit suite (engine, broker, end-to-end against both
 # hosts: the DevServer and the Functions app run by the real isolated worker under SseFunctions.LocalFunctionsHost;
-# browser; and the official .NET SDK against LocalServiceBus) and the conformance suites of the official JavaScript
+# stream access and limits, browser, PyJWT interop;
+# and the official .NET SDK against LocalServiceBus) and the conformance suites of the official JavaScript
 # (@azure/service-bus, npm) and Python (Debian's python3-azure, over AMQPS) SDKs against LocalServiceBus.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,10 +16,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# Debian's python3-azure is for Debian's interpreter (/usr/bin/python3), not a pyenv python3 first on PATH.
-if ! /usr/bin/python3 -c "import azure.servicebus, uamqp" 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "== installing Debian python3-azure for the Python conformance check"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-azure >/dev/null
+# Debian's python3-azure and python3-jwt are for Debian's interpreter (/usr/bin/python3), not a pyenv python3 first
+# on PATH.
+if ! /usr/bin/python3 -c "import azure.servicebus, uamqp, jwt" 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Debian python3-azure (Python conformance check) and python3-jwt (stream token interop test)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-azure python3-jwt >/dev/null
 fi
 
 echo "== npm ci (conformance suite)"

@@ -10,19 +10,29 @@ namespace SseFunctions.DevServer;
 
 /// <summary>
 /// The service's two routes on Kestrel, through the same engine as the Functions app, plus a demo page and producer.
-/// With no Service Bus settings it starts an embedded LocalServiceBus and uses that.
+/// With no Service Bus settings it starts an embedded LocalServiceBus and uses that. The demo (page, producer and
+/// token signer) exists only with that embedded broker or with <c>--demo</c>: never by accident against a real namespace.
 /// </summary>
 public sealed class DevServerApp : IAsyncDisposable
 {
     public const string DefaultUrl = "http://localhost:7071";
 
+    /// <summary>Turns the demo on when the DevServer uses a Service Bus of its settings rather than the embedded one.</summary>
+    public const string DemoSwitch = "--demo";
+
+    public const string DemoTokenPath = "/api/demo/token";
+
     private readonly WebApplication app;
 
-    private DevServerApp(WebApplication app, LocalServiceBusHost? localServiceBus)
+    private DevServerApp(WebApplication app, LocalServiceBusHost? localServiceBus, bool demoEnabled)
     {
         this.app = app;
         LocalServiceBus = localServiceBus;
+        DemoEnabled = demoEnabled;
     }
+
+    /// <summary>Whether the demo page, producer and token signer are mapped.</summary>
+    public bool DemoEnabled { get; }
 
     /// <summary>The embedded broker, when no Service Bus setting was given.</summary>
     public LocalServiceBusHost? LocalServiceBus { get; }
@@ -35,7 +45,8 @@ public sealed class DevServerApp : IAsyncDisposable
     /// <param name="configure">Lets tests and other hosts change settings and services before the app is built.</param>
     public static async Task<DevServerApp> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var demoSwitch = args.Contains(DemoSwitch);
+        var builder = WebApplication.CreateBuilder(args.Where(arg => arg != DemoSwitch).ToArray());
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -53,15 +64,25 @@ public sealed class DevServerApp : IAsyncDisposable
 
         try
         {
+            var demoEnabled = demoSwitch || localServiceBus is not null;
             builder.Services.AddSseStreaming(builder.Configuration);
             builder.Services.AddSseDevServerTelemetry(builder.Configuration);
-            builder.Services.AddSingleton<DemoProducer>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<DemoProducer>());
+            if (demoEnabled)
+            {
+                builder.Services.AddSingleton<DemoProducer>();
+                builder.Services.AddHostedService(services => services.GetRequiredService<DemoProducer>());
+                builder.Services.AddSingleton<DemoTokenIssuer>();
+            }
 
             var app = builder.Build();
             MapRoutes(app);
+            if (demoEnabled)
+            {
+                MapDemo(app);
+            }
+
             await app.StartAsync(cancellationToken);
-            return new DevServerApp(app, localServiceBus);
+            return new DevServerApp(app, localServiceBus, demoEnabled);
         }
         catch
         {
@@ -94,13 +115,28 @@ public sealed class DevServerApp : IAsyncDisposable
             new { error = StreamIds.MalformedPathError },
             statusCode: StatusCodes.Status400BadRequest));
         app.MapMethods("/health", getAndOptions, () => new HealthResult());
+    }
 
+    private static void MapDemo(WebApplication app)
+    {
+        var signing = app.Services.GetRequiredService<DemoTokenIssuer>().IsEnabled;
         app.MapGet("/", () => Results.Stream(
             typeof(DevServerApp).Assembly.GetManifestResourceStream("demo-page.html")!,
             "text/html; charset=utf-8"));
         app.MapPost("/api/demo/chat", (DemoChatRequest request, DemoProducer producer) =>
             DemoChatRequest.Validate(request) is { } problem
                 ? Results.Json(new { error = problem }, statusCode: StatusCodes.Status400BadRequest)
-                : Results.Json(producer.Start(request), statusCode: StatusCodes.Status202Accepted));
+                : Results.Json(producer.Start(request) with { AccessTokenUrl = signing ? DemoTokenPath : null }, statusCode: StatusCodes.Status202Accepted));
+        if (signing)
+        {
+            // The chat backend's job in production: here it signs only for answers the demo producer started.
+            app.MapPost(DemoTokenPath, (DemoTokenRequest request, DemoProducer producer, DemoTokenIssuer issuer, HttpResponse response) =>
+            {
+                response.Headers.CacheControl = "no-store";
+                return producer.HasStarted(request.SessionId ?? string.Empty, request.ChatMessageId ?? string.Empty)
+                    ? Results.Json(issuer.Issue(request.SessionId!, request.ChatMessageId!))
+                    : Results.Json(new { error = "The demo signs stream tokens only for answers it started." }, statusCode: StatusCodes.Status403Forbidden);
+            });
+        }
     }
 }

@@ -2,9 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SseFunctions.Streaming.Access;
+using SseFunctions.Streaming.Access.Redaction;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
 using SseFunctions.Streaming.Http;
+using SseFunctions.Streaming.Limits;
 using SseFunctions.Streaming.ServiceBus;
 using SseFunctions.Streaming.Sessions;
 
@@ -14,7 +17,8 @@ public static class SseStreamingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the streaming engine: settings from <paramref name="configuration"/> under the original service's
-    /// names (validated when the host starts), the Service Bus client, the session hub and the two handlers.
+    /// names (validated when the host starts), the Service Bus client, the session hub, stream access and limits, and the
+    /// two handlers. Every logger of the container masks <c>access_token</c> values.
     /// </summary>
     public static IServiceCollection AddSseStreaming(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,6 +42,12 @@ public static class SseStreamingServiceCollectionExtensions
         services.AddTokenStreamsServiceBusClient();
         services.TryAddSingleton<SessionHub>();
         services.TryAddSingleton<CorsPolicy>();
+        services.RedactAccessTokensInLogs();
+        services.TryAddSingleton<StreamTokenValidator>();
+        services.TryAddSingleton<StreamAccessGate>();
+        services.TryAddSingleton<StreamLimiter>();
+        services.AddHostedService<StreamAccessStartupLog>();
+        services.AddHostedService<StreamLimitsStartupLog>();
         services.TryAddSingleton<SseStreamHandler>();
         services.TryAddSingleton<HealthHandler>();
         return services;

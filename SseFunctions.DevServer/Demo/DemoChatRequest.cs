@@ -13,5 +13,6 @@ public sealed record DemoChatRequest(string SessionId, string Prompt)
             : request.Prompt.Length > MaxPromptLength ? $"prompt is longer than {MaxPromptLength} characters." : null);
 }
 
-/// <summary>Where the demo page then points its EventSource.</summary>
-public sealed record DemoChatStarted(string SessionId, string ChatMessageId, string StreamUrl);
+/// <summary>Where the demo page then points its EventSource; with <paramref name="AccessTokenUrl"/> set (a signing key is
+/// configured) it first gets a stream token there.</summary>
+public sealed record DemoChatStarted(string SessionId, string ChatMessageId, string StreamUrl, string? AccessTokenUrl = null);

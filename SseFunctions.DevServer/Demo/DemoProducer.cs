@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Configuration;
@@ -9,8 +10,9 @@ namespace SseFunctions.DevServer;
 /// Plays the LLM worker for the demo page: publishes an answer token by token, with small delays, in the worker's
 /// message format. It owns every reply it starts and awaits them when the host stops.
 /// </summary>
-public sealed partial class DemoProducer(ServiceBusClient client, IOptions<SseStreamingOptions> options, ILogger<DemoProducer> logger) : IHostedService, IAsyncDisposable
+public sealed partial class DemoProducer(ServiceBusClient client, IOptions<SseStreamingOptions> options, TimeProvider timeProvider, ILogger<DemoProducer> logger) : IHostedService, IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<(string SessionId, string ChatMessageId), DateTimeOffset> started = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly object gate = new();
     private readonly Dictionary<string, Task> replies = [];
@@ -22,6 +24,8 @@ public sealed partial class DemoProducer(ServiceBusClient client, IOptions<SseSt
     public DemoChatStarted Start(DemoChatRequest request)
     {
         var chatMessageId = Guid.NewGuid().ToString();
+        ForgetOldAnswers();
+        started[(request.SessionId, chatMessageId)] = timeProvider.GetUtcNow();
         lock (gate)
         {
             replies[chatMessageId] = PublishAsync(request.SessionId, chatMessageId, Tokenize(Answer(request.Prompt)), stopping.Token);
@@ -29,6 +33,11 @@ public sealed partial class DemoProducer(ServiceBusClient client, IOptions<SseSt
 
         return new DemoChatStarted(request.SessionId, chatMessageId, $"/api/stream/{request.SessionId}/{chatMessageId}");
     }
+
+    /// <summary>True when this producer started the answer <paramref name="chatMessageId"/> of <paramref name="sessionId"/>
+    /// within the longest a stream may last: the only answers the demo signs stream tokens for.</summary>
+    public bool HasStarted(string sessionId, string chatMessageId) =>
+        started.TryGetValue((sessionId, chatMessageId), out var at) && timeProvider.GetUtcNow() - at <= options.Value.MaxStreamDuration;
 
     /// <summary>The worker's reply to <paramref name="prompt"/>: no model here, so a fixed text that quotes it.</summary>
     public static string Answer(string prompt) =>
@@ -88,6 +97,18 @@ public sealed partial class DemoProducer(ServiceBusClient client, IOptions<SseSt
             lock (gate)
             {
                 replies.Remove(chatMessageId);
+            }
+        }
+    }
+
+    private void ForgetOldAnswers()
+    {
+        var oldest = timeProvider.GetUtcNow() - options.Value.MaxStreamDuration;
+        foreach (var (ids, at) in started)
+        {
+            if (at < oldest)
+            {
+                started.TryRemove(ids, out _);
             }
         }
     }

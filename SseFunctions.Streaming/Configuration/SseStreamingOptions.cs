@@ -1,5 +1,6 @@
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
+using SseFunctions.Streaming.Limits;
 
 namespace SseFunctions.Streaming.Configuration;
 
@@ -52,4 +53,20 @@ public sealed class SseStreamingOptions
 
     /// <summary>How long a closing receiver waits for the settlements still on their way before it closes the link.</summary>
     public TimeSpan SettlementDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keys that sign stream access tokens (HS256): the current key first, then the previous one during a
+    /// rotation. Empty: streams need no token.</summary>
+    public IReadOnlyList<byte[]> StreamTokenSigningKeys { get; set; } = [];
+
+    /// <summary>When set, a stream token's <c>iss</c> must be this.</summary>
+    public string? StreamTokenIssuer { get; set; }
+
+    /// <summary>When set, a stream token's <c>aud</c> must contain this.</summary>
+    public string? StreamTokenAudience { get; set; }
+
+    /// <summary>Streams open at once on this instance; see <see cref="StreamLimitDefaults"/> for the default.</summary>
+    public int MaxStreams { get; set; } = StreamLimitDefaults.MaxStreams;
+
+    /// <summary>Service Bus session receivers held at once by this instance.</summary>
+    public int MaxSessions { get; set; } = StreamLimitDefaults.MaxSessions;
 }

@@ -19,6 +19,15 @@ public static class SseStreamingOptionsReader
     public const string MaxStreamSetting = "SSE_MAX_STREAM_SECONDS";
     public const string TransportTypeSetting = "SERVICEBUS_TRANSPORT_TYPE";
     public const string ManagedIdentityClientIdSetting = "AZURE_CLIENT_ID";
+    public const string StreamTokenSigningKeySetting = "SSE_STREAM_TOKEN_SIGNING_KEY";
+    public const string StreamTokenPreviousSigningKeySetting = "SSE_STREAM_TOKEN_SIGNING_KEY_PREVIOUS";
+    public const string StreamTokenIssuerSetting = "SSE_STREAM_TOKEN_ISSUER";
+    public const string StreamTokenAudienceSetting = "SSE_STREAM_TOKEN_AUDIENCE";
+    public const string MaxStreamsSetting = "SSE_MAX_STREAMS";
+    public const string MaxSessionsSetting = "SSE_MAX_SESSIONS";
+
+    /// <summary>The shortest HS256 key accepted: as long as the hash (RFC 7518 §3.2).</summary>
+    public const int MinimumSigningKeyBytes = 32;
 
     /// <summary>Fills <paramref name="options"/> and returns one line per problem, each naming its setting; empty when all is well.</summary>
     public static IReadOnlyList<string> Read(IConfiguration configuration, SseStreamingOptions options)
@@ -95,6 +104,9 @@ public static class SseStreamingOptionsReader
         options.HeartbeatInterval = Seconds(configuration, HeartbeatSetting, options.HeartbeatInterval, problems);
         options.IdleTimeout = Seconds(configuration, IdleTimeoutSetting, options.IdleTimeout, problems);
         options.MaxStreamDuration = Seconds(configuration, MaxStreamSetting, options.MaxStreamDuration, problems);
+        ReadStreamTokenSettings(configuration, options, problems);
+        options.MaxStreams = Count(configuration, MaxStreamsSetting, options.MaxStreams, problems);
+        options.MaxSessions = Count(configuration, MaxSessionsSetting, options.MaxSessions, problems);
         return problems;
     }
 
@@ -134,5 +146,67 @@ public static class SseStreamingOptionsReader
         }
 
         return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static void ReadStreamTokenSettings(IConfiguration configuration, SseStreamingOptions options, List<string> problems)
+    {
+        var current = SigningKey(configuration, StreamTokenSigningKeySetting, problems);
+        var previous = SigningKey(configuration, StreamTokenPreviousSigningKeySetting, problems);
+        options.StreamTokenIssuer = NonEmpty(configuration[StreamTokenIssuerSetting]);
+        options.StreamTokenAudience = NonEmpty(configuration[StreamTokenAudienceSetting]);
+        options.StreamTokenSigningKeys = current is null ? [] : previous is null ? [current] : [current, previous];
+        if (NonEmpty(configuration[StreamTokenSigningKeySetting]) is null)
+        {
+            // Anything else of the token settings without the key means an operator who wants protection did not get it.
+            foreach (var setting in new[] { StreamTokenPreviousSigningKeySetting, StreamTokenIssuerSetting, StreamTokenAudienceSetting })
+            {
+                if (NonEmpty(configuration[setting]) is not null)
+                {
+                    problems.Add($"{setting} is set but {StreamTokenSigningKeySetting} is not: streams would be open to anyone.");
+                }
+            }
+        }
+    }
+
+    /// <summary>A base64 key of at least <see cref="MinimumSigningKeyBytes"/> bytes. Problems never quote the value.</summary>
+    private static byte[]? SigningKey(IConfiguration configuration, string setting, List<string> problems)
+    {
+        var value = NonEmpty(configuration[setting]);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var buffer = new byte[value.Length];
+        if (!Convert.TryFromBase64String(value, buffer, out var length))
+        {
+            problems.Add($"{setting} must be base64 (e.g. from `openssl rand -base64 32`); the value is not.");
+            return null;
+        }
+
+        if (length < MinimumSigningKeyBytes)
+        {
+            problems.Add($"{setting} must decode to at least {MinimumSigningKeyBytes} bytes; it has {length}.");
+            return null;
+        }
+
+        return buffer[..length];
+    }
+
+    private static int Count(IConfiguration configuration, string setting, int fallback, List<string> problems)
+    {
+        var value = NonEmpty(configuration[setting]);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
+        {
+            problems.Add($"{setting} must be a whole number of at least 1, not '{value}'.");
+            return fallback;
+        }
+
+        return count;
     }
 }

@@ -12,6 +12,10 @@ namespace SseFunctions.Streaming.Http;
 /// </summary>
 public sealed class CorsPolicy(IOptions<SseStreamingOptions> options)
 {
+    /// <summary>The request headers a stream uses: a reconnect's Last-Event-ID, a stream token, and Cache-Control, which
+    /// some EventSource implementations send. Nothing else is allowed cross-origin.</summary>
+    public const string AllowedRequestHeaders = "Last-Event-ID, Authorization, Cache-Control";
+
     private readonly bool enabled = options.Value.CorsOrigins.Count > 0;
     private readonly bool allowAny = options.Value.CorsOrigins.Contains("*");
     private readonly HashSet<string> origins = new(options.Value.CorsOrigins, StringComparer.OrdinalIgnoreCase);
@@ -45,8 +49,7 @@ public sealed class CorsPolicy(IOptions<SseStreamingOptions> options)
         if (enabled && Apply(context) && context.Request.Headers.Origin.Count > 0)
         {
             response.Headers.AccessControlAllowMethods = "GET, OPTIONS";
-            var requested = context.Request.Headers.AccessControlRequestHeaders;
-            response.Headers.AccessControlAllowHeaders = requested.Count > 0 ? requested : "Last-Event-ID, Cache-Control";
+            response.Headers.AccessControlAllowHeaders = AllowedRequestHeaders;
             response.Headers.AccessControlMaxAge = "600";
         }
     }

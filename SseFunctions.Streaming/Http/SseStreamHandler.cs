@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SseFunctions.Streaming.Access;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
+using SseFunctions.Streaming.Limits;
 using SseFunctions.Streaming.Messages;
 using SseFunctions.Streaming.ServiceBus;
 using SseFunctions.Streaming.Sessions;
@@ -13,7 +15,7 @@ using SseFunctions.Streaming.Sse;
 namespace SseFunctions.Streaming.Http;
 
 /// <summary><c>GET /api/stream/{sessionId}/{chatMessageId}</c>: one chat message's tokens as Server-Sent Events.</summary>
-public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILogger<SseStreamHandler> logger, TimeProvider timeProvider)
+public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, StreamAccessGate access, StreamLimiter limits, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILogger<SseStreamHandler> logger, TimeProvider timeProvider)
 {
     private const int MaxBatch = 256;
     private readonly SseStreamingOptions settings = options.Value;
@@ -47,6 +49,17 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, IOptions<S
         }
 
         using var scope = logger.BeginScope(new StreamLogScope(sessionId, chatMessageId));
+        if (!await access.AuthorizeAsync(context, sessionId, chatMessageId).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var admission = await limits.TryAdmitAsync(context, sessionId).ConfigureAwait(false);
+        if (admission is null)
+        {
+            return;
+        }
+
         var cancellationToken = context.RequestAborted;
         StreamSubscription subscription;
         try

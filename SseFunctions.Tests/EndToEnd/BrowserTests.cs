@@ -13,18 +13,27 @@ public class BrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    [Fact]
-    public async Task The_demo_page_renders_the_whole_streamed_answer()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_demo_page_renders_the_whole_streamed_answer(bool signedStreams)
     {
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var server = await DevServerApp.StartAsync([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            if (signedStreams)
+            {
+                builder.Configuration["SSE_STREAM_TOKEN_SIGNING_KEY"] = Support.StreamTokens.Setting(Support.StreamTokens.NewKey());
+            }
+
             builder.Logging.ClearProviders();
         });
         server.Services.GetRequiredService<DemoProducer>().TokenDelay = TimeSpan.FromMilliseconds(5);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchChromiumAsync(playwright);
         var page = await browser.NewPageAsync();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
         const string Prompt = "Stream me a reply, please";
 
         await page.GotoAsync(server.BaseAddress.ToString());
@@ -34,6 +43,15 @@ public class BrowserTests
 
         (await page.TextContentAsync("#answer")).Should().Be(DemoProducer.Answer(Prompt));
         (await page.TextContentAsync("#status")).Should().Be("Done.");
+        var stream = requests.Single(url => url.Contains("/api/stream/"));
+        if (signedStreams)
+        {
+            stream.Should().Contain("?access_token=ey", "the page streamed with the token the DevServer signed for it");
+        }
+        else
+        {
+            stream.Should().NotContain("access_token");
+        }
     }
 
     [Fact]

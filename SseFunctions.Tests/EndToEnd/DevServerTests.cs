@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SseFunctions.DevServer;
@@ -43,12 +44,93 @@ public class DevServerTests
     [Fact]
     public async Task The_demo_endpoint_refuses_a_bad_request_with_json()
     {
-        await using var server = await StreamingServer.StartAsync();
+        await using var server = await StartEmbeddedAsync();
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
 
-        using var response = await server.Http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "bad/id", prompt = "x" });
+        using var response = await http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "bad/id", prompt = "x" });
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).Should().Contain("sessionId");
+    }
+
+    [Fact]
+    public async Task Pointed_at_a_service_bus_of_its_settings_the_demo_does_not_exist()
+    {
+        await using var server = await StreamingServer.StartAsync();
+
+        using var page = await server.Http.GetAsync("/");
+        using var chat = await server.Http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "s1", prompt = "x" });
+
+        server.App.DemoEnabled.Should().BeFalse();
+        page.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        chat.StatusCode.Should().Be(HttpStatusCode.NotFound, "the demo producer would publish into a real namespace");
+    }
+
+    [Fact]
+    public async Task The_demo_switch_turns_the_demo_on_against_a_service_bus_of_its_settings()
+    {
+        await using var broker = await SseFunctions.LocalServiceBus.LocalServiceBusHost.StartAsync(new() { Port = 0 });
+        await using var server = await DevServerApp.StartAsync([DevServerApp.DemoSwitch], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration["SERVICEBUS_CONNECTION_STRING"] = broker.ConnectionString;
+            builder.Logging.ClearProviders();
+        });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var chat = await http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "s1", prompt = "x" });
+
+        server.LocalServiceBus.Should().BeNull();
+        chat.StatusCode.Should().Be(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task With_a_signing_key_the_demo_signs_stream_tokens_for_the_answers_it_started_and_no_others()
+    {
+        await using var server = await StartEmbeddedAsync(new() { ["SSE_STREAM_TOKEN_SIGNING_KEY"] = StreamTokens.Setting(StreamTokens.NewKey()) });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var post = await http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "demo-session", prompt = "Hi" });
+        var started = (await post.Content.ReadFromJsonAsync<DemoChatStarted>())!;
+        started.AccessTokenUrl.Should().Be(DevServerApp.DemoTokenPath);
+
+        using var unsigned = await http.GetAsync(started.StreamUrl);
+        using var forged = await http.PostAsJsonAsync(DevServerApp.DemoTokenPath, new { sessionId = "demo-session", chatMessageId = "someone-elses" });
+        using var issued = await http.PostAsJsonAsync(DevServerApp.DemoTokenPath, new { sessionId = "demo-session", chatMessageId = started.ChatMessageId });
+        var token = (await issued.Content.ReadFromJsonAsync<DemoStreamToken>())!;
+        using var response = await http.GetAsync($"{started.StreamUrl}?access_token={token.AccessToken}", HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = new SseConnection(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+
+        unsigned.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        forged.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        issued.Headers.CacheControl!.NoStore.Should().BeTrue();
+        token.ExpiresAt.Should().BeCloseTo(DateTimeOffset.UtcNow.AddSeconds(900), TimeSpan.FromMinutes(1));
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await stream.ReadToEndAsync())[^1].Data.Should().Be("__END__");
+    }
+
+    [Fact]
+    public async Task Without_a_signing_key_the_demo_has_no_token_endpoint()
+    {
+        await using var server = await StartEmbeddedAsync();
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var post = await http.PostAsJsonAsync("/api/demo/chat", new { sessionId = "demo-session", prompt = "Hi" });
+        using var token = await http.PostAsJsonAsync(DevServerApp.DemoTokenPath, new { sessionId = "demo-session", chatMessageId = "x" });
+
+        (await post.Content.ReadFromJsonAsync<DemoChatStarted>())!.AccessTokenUrl.Should().BeNull();
+        token.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    internal static async Task<DevServerApp> StartEmbeddedAsync(Dictionary<string, string?>? settings = null)
+    {
+        var server = await DevServerApp.StartAsync([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(settings ?? []);
+            builder.Logging.ClearProviders();
+        });
+        server.Services.GetRequiredService<DemoProducer>().TokenDelay = TimeSpan.FromMilliseconds(1);
+        return server;
     }
 
     [Fact]

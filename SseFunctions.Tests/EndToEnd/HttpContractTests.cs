@@ -97,8 +97,30 @@ public abstract class HttpContractTests(TestHostKind host)
         allowed.StatusCode.Should().Be(HttpStatusCode.NoContent);
         allowed.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://chat.example.com");
         allowed.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Contain("GET");
-        allowed.Headers.GetValues("Access-Control-Allow-Headers").Single().Should().Contain("last-event-id");
+        allowed.Headers.GetValues("Access-Control-Allow-Headers").Single().Should().Be("Last-Event-ID, Authorization, Cache-Control",
+            "only the headers a stream uses, whatever the preflight asks for");
         denied.Headers.Contains("Access-Control-Allow-Origin").Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("-1")]
+    [InlineData("+1")]
+    [InlineData("1.5")]
+    [InlineData("1e3")]
+    [InlineData("0x10")]
+    [InlineData("99999999999999999999")]
+    [InlineData("1, 2")]
+    public async Task A_Last_Event_ID_that_is_not_a_plain_non_negative_integer_is_ignored(string lastEventId)
+    {
+        await using var server = await StreamingServer.StartAsync();
+        var (session, message) = StreamingTests.NewIds();
+        await server.Publisher.SendTokensAsync(session, message, "a", "b");
+        await server.Publisher.SendEndAsync(session, message);
+
+        await using var stream = await StreamAccessTests.OpenAsync(server, StreamAccessTests.Path(session, message), lastEventId: lastEventId);
+
+        (await stream.ReadToEndAsync()).Select(e => e.Data).Should().Equal("{\"token\":\"a\"}", "{\"token\":\"b\"}", "__END__");
     }
 
     [Fact]
@@ -135,7 +157,7 @@ public abstract class HttpContractTests(TestHostKind host)
         var request = new HttpRequestMessage(HttpMethod.Options, $"/api/stream/{Guid.NewGuid()}/{Guid.NewGuid()}");
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", "GET");
-        request.Headers.Add("Access-Control-Request-Headers", "last-event-id");
+        request.Headers.Add("Access-Control-Request-Headers", "last-event-id, x-anything");
         return request;
     }
 }

@@ -2,6 +2,7 @@ using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
+using SseFunctions.Streaming.Limits;
 
 namespace SseFunctions.Tests.Engine;
 
@@ -89,6 +90,75 @@ public class SseStreamingOptionsReaderTests
         var (_, problems) = Read(new() { ["SERVICEBUS_CONNECTION_STRING"] = "SharedAccessKey=supersecret" });
 
         problems.Should().ContainSingle().Which.Should().NotContain("supersecret");
+    }
+
+    [Fact]
+    public void Stream_token_settings_and_limits_are_read()
+    {
+        var key = new byte[32];
+        key[0] = 1;
+        var previous = new byte[48];
+        var (options, problems) = Read(new()
+        {
+            ["SERVICEBUS_CONNECTION_STRING"] = ConnectionString,
+            ["SSE_STREAM_TOKEN_SIGNING_KEY"] = Convert.ToBase64String(key),
+            ["SSE_STREAM_TOKEN_SIGNING_KEY_PREVIOUS"] = Convert.ToBase64String(previous),
+            ["SSE_STREAM_TOKEN_ISSUER"] = "chat-backend",
+            ["SSE_STREAM_TOKEN_AUDIENCE"] = "sse-service",
+            ["SSE_MAX_STREAMS"] = "2000",
+            ["SSE_MAX_SESSIONS"] = "1500",
+        });
+
+        problems.Should().BeEmpty();
+        options.StreamTokenSigningKeys.Should().HaveCount(2);
+        options.StreamTokenSigningKeys[0].Should().Equal(key);
+        options.StreamTokenSigningKeys[1].Should().Equal(previous);
+        options.StreamTokenIssuer.Should().Be("chat-backend");
+        options.StreamTokenAudience.Should().Be("sse-service");
+        options.MaxStreams.Should().Be(2000);
+        options.MaxSessions.Should().Be(1500);
+    }
+
+    [Fact]
+    public void Without_token_and_limit_settings_streams_are_open_and_the_limits_are_the_defaults()
+    {
+        var (options, problems) = Read(new() { ["SERVICEBUS_CONNECTION_STRING"] = ConnectionString });
+
+        problems.Should().BeEmpty();
+        options.StreamTokenSigningKeys.Should().BeEmpty();
+        options.MaxSessions.Should().Be(5_000);
+        options.MaxStreams.Should().Be(StreamLimitDefaults.ForMemory(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
+        StreamLimitDefaults.ForMemory(2L << 30).Should().Be(32_768, "half of 2 GB at 32 KB per stream");
+        StreamLimitDefaults.ForMemory(1L << 20).Should().Be(100, "the floor");
+    }
+
+    [Theory]
+    [InlineData("SSE_STREAM_TOKEN_SIGNING_KEY", "not base64 at all!", "base64")]
+    [InlineData("SSE_STREAM_TOKEN_SIGNING_KEY", "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2traw==", "at least 32 bytes")]
+    [InlineData("SSE_STREAM_TOKEN_SIGNING_KEY", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/sse/)", "base64")]
+    [InlineData("SSE_MAX_STREAMS", "0", "at least 1")]
+    [InlineData("SSE_MAX_SESSIONS", "many", "at least 1")]
+    public void A_bad_token_or_limit_setting_gives_one_line_naming_it_without_the_value(string setting, string value, string reason)
+    {
+        var (_, problems) = Read(new() { ["SERVICEBUS_CONNECTION_STRING"] = ConnectionString, [setting] = value });
+
+        var problem = problems.Should().ContainSingle().Which;
+        problem.Should().StartWith(setting).And.Contain(reason);
+        if (setting.Contains("KEY"))
+        {
+            problem.Should().NotContain(value);
+        }
+    }
+
+    [Theory]
+    [InlineData("SSE_STREAM_TOKEN_SIGNING_KEY_PREVIOUS")]
+    [InlineData("SSE_STREAM_TOKEN_ISSUER")]
+    [InlineData("SSE_STREAM_TOKEN_AUDIENCE")]
+    public void A_token_setting_without_the_signing_key_fails_rather_than_leaving_streams_open(string setting)
+    {
+        var (_, problems) = Read(new() { ["SERVICEBUS_CONNECTION_STRING"] = ConnectionString, [setting] = Convert.ToBase64String(new byte[32]) });
+
+        problems.Should().ContainSingle().Which.Should().StartWith(setting).And.Contain("SSE_STREAM_TOKEN_SIGNING_KEY is not");
     }
 
     private static (SseStreamingOptions Options, IReadOnlyList<string> Problems) Read(Dictionary<string, string?> settings)

@@ -15,12 +15,13 @@ public sealed class DevServerTestHost(DevServerApp app) : ITestAppHost
 
     public Uri BaseAddress => App.BaseAddress;
 
-    public static async Task<DevServerTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<SseStreamingOptions>? tune) =>
+    public static async Task<DevServerTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<SseStreamingOptions>? tune, ILoggerProvider logs) =>
         new(await DevServerApp.StartAsync([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
             if (TestLogs.Enabled)
             {
                 builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");

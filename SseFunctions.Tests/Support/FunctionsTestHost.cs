@@ -1,6 +1,5 @@
 using System.Reflection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using SseFunctions.LocalFunctionsHost.Hosting;
 
 namespace SseFunctions.Tests.Support;
@@ -17,11 +16,16 @@ public sealed class FunctionsTestHost(LocalFunctionsHostApp app, ILoggerFactory 
     public Uri BaseAddress => App.BaseAddress;
 
     /// <param name="settings">The worker's app settings (over local.settings.json and this process's environment).</param>
-    public static async Task<FunctionsTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    public static async Task<FunctionsTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, ILoggerProvider logs)
     {
-        var loggerFactory = TestLogs.Enabled
-            ? LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff "))
-            : NullLoggerFactory.Instance;
+        var loggerFactory = LoggerFactory.Create(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
+            if (TestLogs.Enabled)
+            {
+                logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");
+            }
+        });
         var options = new LocalFunctionsHostOptions
         {
             ScriptRoot = ScriptRoot,

@@ -12,8 +12,9 @@ public sealed class StreamingServer : IAsyncDisposable
     public const string Topic = "token-streams";
     public const string Subscription = "token-streams/Subscriptions/sse-service-token-streams";
 
-    private StreamingServer(LocalServiceBusHost broker, ITestAppHost host, ServiceBusClient client, HttpClient http)
+    private StreamingServer(LocalServiceBusHost broker, ITestAppHost host, ServiceBusClient client, HttpClient http, LogCapture logs)
     {
+        Logs = logs;
         Broker = broker;
         Host = host;
         Client = client;
@@ -34,6 +35,10 @@ public sealed class StreamingServer : IAsyncDisposable
     public HttpClient Http { get; }
 
     public TokenPublisher Publisher { get; }
+
+    /// <summary>Every log line the service wrote in this run, at the level LOG_LEVEL lets through (on the Functions host: the
+    /// host's own lines and the worker's, forwarded as RpcLog).</summary>
+    public LogCapture Logs { get; }
 
     public static async Task<StreamingServer> StartAsync(
         Dictionary<string, string?>? settings = null,
@@ -58,13 +63,14 @@ public sealed class StreamingServer : IAsyncDisposable
             values[key] = value;
         }
 
+        var logs = new LogCapture();
         ITestAppHost app = host == TestHostKind.Functions
-            ? await FunctionsTestHost.StartAsync(values)
-            : await DevServerTestHost.StartAsync(values, tune);
+            ? await FunctionsTestHost.StartAsync(values, logs)
+            : await DevServerTestHost.StartAsync(values, tune, logs);
         // A browser closing an EventSource closes the connection at once; HttpClient would first drain the response.
         var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
         var http = new HttpClient(handler) { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http);
+        return new StreamingServer(broker, app, new ServiceBusClient(broker.ConnectionString), http, logs);
     }
 
     public Task<SseConnection> ConnectAsync(string sessionId, string chatMessageId, long? lastEventId = null, string? origin = null) =>

@@ -32,9 +32,16 @@ public static class ReceiveProbe
             {
                 foreach (var pattern in options.Patterns)
                 {
-                    var result = await RunOneAsync(layout, pattern, sessions, perSession, cancellationToken);
-                    Console.WriteLine(Format(result));
-                    results.Add(result);
+                    try
+                    {
+                        var result = await RunOneAsync(layout, pattern, sessions, perSession, cancellationToken);
+                        Console.WriteLine(Format(result));
+                        results.Add(result);
+                    }
+                    catch (Exception exception) when (exception is ServiceBusException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        Console.WriteLine($"{sessions,4} x {perSession,5}  {pattern.Describe(),-56} failed: {exception.GetType().Name}: {exception.Message.Split('\n', 2)[0]}");
+                    }
                 }
             }
         }
@@ -69,7 +76,17 @@ public static class ReceiveProbe
         await using var publishing = new ServiceBusClient(broker.ConnectionString);
         await using var sender = publishing.CreateSender(Entities.TopicName);
         var publisher = new WorkloadPublisher(sender);
-        using var listener = pattern.VerboseListener ? new AzureEventSourceListener((_, _) => { }, EventLevel.Verbose) : null;
+        // Errors are printed (a failed drain closes the receiver); with VerboseListener every event is raised and formatted,
+        // as Microsoft.Extensions.Azure's log forwarder makes the SDK do.
+        using var listener = new AzureEventSourceListener(
+            (e, message) =>
+            {
+                if (e.Level <= EventLevel.Error)
+                {
+                    Console.WriteLine($"  SDK {e.EventName}: {message.Split('\n', 2)[0]}");
+                }
+            },
+            pattern.VerboseListener ? EventLevel.Verbose : EventLevel.Error);
         await using var receiving = new ServiceBusClient(broker.ConnectionString);
 
         var warm = StreamAddress.Create("warm", "p", 10);

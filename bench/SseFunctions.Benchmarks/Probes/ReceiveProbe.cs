@@ -55,6 +55,7 @@ public static class ReceiveProbe
             {
                 MessagesPerSecond = RunMedianOf(runs, r => r.MessagesPerSecond),
                 ClientCpuMicrosecondsPerMessage = RunMedianOf(runs, r => r.ClientCpuMicrosecondsPerMessage),
+                ClientKilobytesAllocatedPerMessage = RunMedianOf(runs, r => r.ClientKilobytesAllocatedPerMessage),
                 BrokerCpuMicrosecondsPerMessage = RunMedianOf(runs, r => r.BrokerCpuMicrosecondsPerMessage),
                 OtherProcessesCpuSeconds = RunMedianOf(runs, r => r.OtherProcessesCpuSeconds),
             }));
@@ -68,7 +69,7 @@ public static class ReceiveProbe
 
     private static string Format(ReceiveProbeResult r) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{r.Sessions,4} x {r.Messages / r.Sessions,5}  {r.Pattern.Describe(),-56} {r.MessagesPerSecond,8:0} msg/s  client {r.ClientCpuMicrosecondsPerMessage,6:0.0} µs/msg  broker {r.BrokerCpuMicrosecondsPerMessage,6:0.0} µs/msg  short receives {r.ShortReceives}/{r.Receives}  other CPU {r.OtherProcessesCpuSeconds:0.00} s");
+        $"{r.Sessions,4} x {r.Messages / r.Sessions,5}  {r.Pattern.Describe(),-56} {r.MessagesPerSecond,8:0} msg/s  client {r.ClientCpuMicrosecondsPerMessage,6:0.0} µs/msg {r.ClientKilobytesAllocatedPerMessage,5:0.0} KB/msg  broker {r.BrokerCpuMicrosecondsPerMessage,6:0.0} µs/msg  short receives {r.ShortReceives}/{r.Receives}  other CPU {r.OtherProcessesCpuSeconds:0.00} s");
 
     private static async Task<ReceiveProbeResult> RunOneAsync(RepositoryLayout layout, ReceivePattern pattern, int sessions, int perSession, CancellationToken cancellationToken)
     {
@@ -101,6 +102,7 @@ public static class ReceiveProbe
         var clientCpu = self.TotalProcessorTime;
         var brokerCpu = broker.Process.ReadUsage().CpuTime;
         var machine = MachineCpu.ReadBusySeconds();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
         await ConsumeAsync(receiving, addresses, perSession, pattern, counters, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -109,7 +111,8 @@ public static class ReceiveProbe
         var brokerSeconds = (broker.Process.ReadUsage().CpuTime - brokerCpu).TotalSeconds;
         var other = MachineCpu.ReadBusySeconds() - machine - clientSeconds - brokerSeconds;
         var messages = (long)sessions * perSession;
-        return new ReceiveProbeResult(pattern, sessions, messages, seconds, messages / seconds, clientSeconds * 1e6 / messages, brokerSeconds * 1e6 / messages, counters.Receives, counters.ShortReceives, other ?? double.NaN);
+        var kilobytesPerMessage = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / messages;
+        return new ReceiveProbeResult(pattern, sessions, messages, seconds, messages / seconds, clientSeconds * 1e6 / messages, brokerSeconds * 1e6 / messages, kilobytesPerMessage, counters.Receives, counters.ShortReceives, other ?? double.NaN);
     }
 
     private static async Task ConsumeAsync(ServiceBusClient client, IReadOnlyList<StreamAddress> addresses, int perSession, ReceivePattern pattern, Counters counters, CancellationToken cancellationToken)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runtime settings measured as settings: the benchmark once per setting, every figure the median of --repeat runs,
 # each run's JSON in bench-results/settings/<matrix>-<name>.json. Not part of ./test.sh; takes long (see README).
-#   bench/settings-matrix.sh gc-1000     GC modes on `ours` at 1,000 streams
-#   bench/settings-matrix.sh gc-10000    GC modes on `ours` at 10,000 idle streams (a light paced load, no drain)
+#   bench/settings-matrix.sh gc-1000     GC modes (and TieredPGO off) on `ours` at 1,000 streams
+#   bench/settings-matrix.sh gc-10000    four GC modes on `ours` at 10,000 idle streams (a light paced load, no drain)
 #   bench/settings-matrix.sh cold-start  JIT and ReadyToRun settings on `ours` and `functions`, cold-start phase only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ gc_settings=(
   "workstation-concurrent|DOTNET_gcServer=0"
   "workstation-non-concurrent|DOTNET_gcServer=0 DOTNET_gcConcurrent=0"
 )
+# At 1,000 streams also the JIT setting the cold-start matrix favours, to see it under a steady load.
+runtime_1000_extra=("server-datas-no-pgo|DOTNET_TieredPGO=0")
+# At 10,000 streams (slow) the GC modes that differ most.
+gc_10000=("server-datas|" "server-no-datas|DOTNET_GCDynamicAdaptationMode=0" "server-1-heap|DOTNET_GCDynamicAdaptationMode=0 DOTNET_GCHeapCount=1" "workstation-concurrent|DOTNET_gcServer=0")
 cold_settings=(
   "build|"
   "build-no-pgo|DOTNET_TieredPGO=0"
@@ -44,9 +48,9 @@ run() { # name, workload arguments..., then the setting's words
 
 case "$matrix" in
   gc-1000)
-    for entry in "${gc_settings[@]}"; do run "${entry%%|*}" "${entry#*|}" --targets ours --streams 1000 --no-cold-start; done ;;
+    for entry in "${gc_settings[@]}" "${runtime_1000_extra[@]}"; do run "${entry%%|*}" "${entry#*|}" --targets ours --streams 1000 --no-cold-start; done ;;
   gc-10000)
-    for entry in "${gc_settings[@]}"; do run "${entry%%|*}" "${entry#*|}" --targets ours --streams 10000 --tokens-per-stream 10 --rate 2 --drain-tokens 0 --release-probes 0 --no-cold-start; done ;;
+    for entry in "${gc_10000[@]}"; do run "${entry%%|*}" "${entry#*|}" --targets ours --streams 10000 --tokens-per-stream 10 --rate 2 --drain-tokens 0 --release-probes 0 --no-cold-start; done ;;
   cold-start)
     for entry in "${cold_settings[@]}"; do run "${entry%%|*}" "${entry#*|}" --targets ours,functions --cold-start-only; done ;;
   *) echo "unknown matrix '$matrix'" >&2; exit 2 ;;

@@ -19,7 +19,7 @@ namespace SseFunctions.Benchmarks.Probes;
 public static class ReceiveProbe
 {
     private const int MaxConcurrentAccepts = 100;
-    private static readonly SseStreamingOptions Entities = new();
+    private static readonly SseStreamingOptions Entities = BenchmarkBus.Entities;
     private static readonly TimeSpan ReceiveWait = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(ReceiveProbeOptions options, CancellationToken cancellationToken)
@@ -73,10 +73,8 @@ public static class ReceiveProbe
 
     private static async Task<ReceiveProbeResult> RunOneAsync(RepositoryLayout layout, ReceivePattern pattern, int sessions, int perSession, CancellationToken cancellationToken)
     {
-        await using var broker = await BrokerProcess.StartAsync(layout, cancellationToken);
-        await using var publishing = new ServiceBusClient(broker.ConnectionString);
-        await using var sender = publishing.CreateSender(Entities.TopicName);
-        var publisher = new WorkloadPublisher(sender);
+        await using var bench = await BenchmarkBus.StartAsync(layout, cancellationToken);
+        var (broker, publisher) = (bench.Broker, bench.Publisher);
         // Errors are printed (a failed drain closes the receiver); with VerboseListener every event is raised and formatted,
         // as Microsoft.Extensions.Azure's log forwarder makes the SDK do.
         using var listener = new AzureEventSourceListener(

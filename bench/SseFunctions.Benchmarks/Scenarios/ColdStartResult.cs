@@ -22,8 +22,9 @@ public sealed record ColdStartResult
 
     public ColdStartRound Warm { get; init; } = ColdStartRound.Empty;
 
-    /// <summary>Cold CPU per token / warm CPU per token (the target: at most 2).</summary>
-    public double CpuRatio => Cold.ServiceCpuMicrosecondsPerToken / Warm.ServiceCpuMicrosecondsPerToken;
+    /// <summary>Cold CPU per token / warm CPU per token of the same run (the target: at most 2); of several runs, the
+    /// median of their ratios.</summary>
+    public double CpuRatio { get; init; } = double.NaN;
 }
 
 /// <summary>One round of the cold-start workload: streams opened, tokens published paced, all ended.</summary>

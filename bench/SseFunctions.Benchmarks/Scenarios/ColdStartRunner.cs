@@ -16,7 +16,7 @@ namespace SseFunctions.Benchmarks.Scenarios;
 /// </summary>
 public sealed class ColdStartRunner(RepositoryLayout layout, IReadOnlyDictionary<string, string> serviceEnvironment)
 {
-    private static readonly SseStreamingOptions Entities = new();
+    private static readonly SseStreamingOptions Entities = BenchmarkBus.Entities;
 
     public async Task<ColdStartResult> RunAsync(TargetKind target, ColdStartParameters parameters, CancellationToken cancellationToken)
     {
@@ -25,36 +25,32 @@ public sealed class ColdStartRunner(RepositoryLayout layout, IReadOnlyDictionary
         using var http = LoadHttpClient.Create();
         try
         {
-            await using var broker = await BrokerProcess.StartAsync(layout, cancellationToken);
-            await using var bus = new ServiceBusClient(broker.ConnectionString);
-            var sender = bus.CreateSender(Entities.TopicName);
-            await using (sender)
+            await using var bench = await BenchmarkBus.StartAsync(layout, cancellationToken);
+            var (broker, bus, publisher) = (bench.Broker, bench.Client, bench.Publisher);
+            Progress("broker warm-up (the benchmark's own receivers)");
+            for (var round = 0; round < 2; round++)
             {
-                var publisher = new WorkloadPublisher(sender);
-                Progress("broker warm-up (the benchmark's own receivers)");
-                for (var round = 0; round < 2; round++)
-                {
-                    await RunRoundAsync(address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address), null, broker, publisher, parameters, $"brokerwarm{round}-{runId}", cancellationToken);
-                }
-
-                Progress("a fresh service process: its first tokens");
-                var started = Stopwatch.GetTimestamp();
-                await using var service = await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, serviceEnvironment, cancellationToken);
-                result = result with
-                {
-                    StartupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                    StartupCpuSeconds = service.ReadUsage().CpuTime.TotalSeconds,
-                };
-                Func<StreamAddress, TokenStream> open = address => new SseStreamClient(http, service.BaseAddress, address);
-                result = result with { Cold = await RunRoundAsync(open, service, broker, publisher, parameters, $"cold-{runId}", cancellationToken) };
-                Progress($"{parameters.WarmUpRounds} unmeasured rounds, then the same workload warm");
-                for (var round = 0; round < parameters.WarmUpRounds; round++)
-                {
-                    await RunRoundAsync(open, service, broker, publisher, parameters, $"warming{round}-{runId}", cancellationToken);
-                }
-
-                return result with { Warm = await RunRoundAsync(open, service, broker, publisher, parameters, $"warm-{runId}", cancellationToken) };
+                await RunRoundAsync(address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address), null, broker, publisher, parameters, $"brokerwarm{round}-{runId}", cancellationToken);
             }
+
+            Progress("a fresh service process: its first tokens");
+            var started = Stopwatch.GetTimestamp();
+            await using var service = await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, serviceEnvironment, cancellationToken);
+            result = result with
+            {
+                StartupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                StartupCpuSeconds = service.ReadUsage().CpuTime.TotalSeconds,
+            };
+            Func<StreamAddress, TokenStream> open = address => new SseStreamClient(http, service.BaseAddress, address);
+            result = result with { Cold = await RunRoundAsync(open, service, broker, publisher, parameters, $"cold-{runId}", cancellationToken) };
+            Progress($"{parameters.WarmUpRounds} unmeasured rounds, then the same workload warm");
+            for (var round = 0; round < parameters.WarmUpRounds; round++)
+            {
+                await RunRoundAsync(open, service, broker, publisher, parameters, $"warming{round}-{runId}", cancellationToken);
+            }
+
+            var warm = await RunRoundAsync(open, service, broker, publisher, parameters, $"warm-{runId}", cancellationToken);
+            return result with { Warm = warm, CpuRatio = result.Cold.ServiceCpuMicrosecondsPerToken / warm.ServiceCpuMicrosecondsPerToken };
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -97,6 +93,7 @@ public sealed class ColdStartRunner(RepositoryLayout layout, IReadOnlyDictionary
             StartupCpuSeconds = RunMedian.Median(completed, r => r.StartupCpuSeconds),
             Cold = Round(r => r.Cold),
             Warm = Round(r => r.Warm),
+            CpuRatio = RunMedian.Median(completed, r => r.CpuRatio),
         };
     }
 

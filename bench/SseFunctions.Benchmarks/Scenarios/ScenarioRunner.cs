@@ -19,7 +19,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
 {
     private const double Megabyte = 1024 * 1024;
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
-    private static readonly SseStreamingOptions Entities = new();
+    private static readonly SseStreamingOptions Entities = BenchmarkBus.Entities;
 
     public async Task<TargetResult> RunAsync(TargetKind target, ScenarioParameters parameters, CancellationToken cancellationToken)
     {
@@ -28,39 +28,34 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
         using var http = LoadHttpClient.Create();
         try
         {
-            await using var broker = await BrokerProcess.StartAsync(layout, cancellationToken);
-            await using var bus = new ServiceBusClient(broker.ConnectionString);
-            var sender = bus.CreateSender(Entities.TopicName);
-            await using (sender)
+            await using var bench = await BenchmarkBus.StartAsync(layout, cancellationToken);
+            var (broker, bus, sender, publisher) = (bench.Broker, bench.Client, bench.Sender, bench.Publisher);
+            var service = target == TargetKind.Direct ? null : await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, serviceEnvironment, cancellationToken);
+            await using (service)
             {
-                var publisher = new WorkloadPublisher(sender);
-                var service = target == TargetKind.Direct ? null : await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, serviceEnvironment, cancellationToken);
-                await using (service)
+                var sampler = service is null ? null : new UsageSampler(service);
+                await using (sampler)
                 {
-                    var sampler = service is null ? null : new UsageSampler(service);
-                    await using (sampler)
+                    Func<StreamAddress, TokenStream> open = service is null
+                        ? address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address)
+                        : address => new SseStreamClient(http, service.BaseAddress, address);
+                    var phases = new Phases(open, service, broker, publisher, parameters, runId);
+
+                    Progress("warm-up");
+                    await phases.WarmUpAsync(cancellationToken);
+                    sampler?.ResetPeak();
+                    Progress($"{parameters.Streams} idle streams, then paced tokens");
+                    result = await phases.MeasureStreamsAsync(result, cancellationToken);
+                    Progress("backlog drain");
+                    result = await phases.MeasureDrainAsync(result, cancellationToken);
+                    if (service is not null)
                     {
-                        Func<StreamAddress, TokenStream> open = service is null
-                            ? address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address)
-                            : address => new SseStreamClient(http, service.BaseAddress, address);
-                        var phases = new Phases(open, service, broker, publisher, parameters, runId);
-
-                        Progress("warm-up");
-                        await phases.WarmUpAsync(cancellationToken);
-                        sampler?.ResetPeak();
-                        Progress($"{parameters.Streams} idle streams, then paced tokens");
-                        result = await phases.MeasureStreamsAsync(result, cancellationToken);
-                        Progress("backlog drain");
-                        result = await phases.MeasureDrainAsync(result, cancellationToken);
-                        if (service is not null)
-                        {
-                            Progress("session release and first-token probes, one at a time");
-                            result = await MeasureProbesAsync(result, http, service, bus, sender, publisher, parameters, runId, cancellationToken);
-                            result = result with { PeakWorkingSetMb = sampler!.PeakWorkingSetBytes / Megabyte };
-                        }
-
-                        return result;
+                        Progress("session release and first-token probes, one at a time");
+                        result = await MeasureProbesAsync(result, http, service, bus, sender, publisher, parameters, runId, cancellationToken);
+                        result = result with { PeakWorkingSetMb = sampler!.PeakWorkingSetBytes / Megabyte };
                     }
+
+                    return result;
                 }
             }
         }

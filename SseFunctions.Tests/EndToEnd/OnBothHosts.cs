@@ -19,3 +19,11 @@ public sealed class HttpContractTestsOnDevServer() : HttpContractTests(TestHostK
 public sealed class HttpContractTestsOnFunctions() : HttpContractTests(TestHostKind.Functions)
 {
 }
+
+public sealed class NothingLostTestsOnDevServer() : NothingLostTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class NothingLostTestsOnFunctions() : NothingLostTests(TestHostKind.Functions)
+{
+}

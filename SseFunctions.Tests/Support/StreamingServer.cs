@@ -77,30 +77,17 @@ public sealed class StreamingServer : IAsyncDisposable
     public Task<SseConnection> ConnectAsync(string sessionId, string chatMessageId, long? lastEventId = null, string? origin = null) =>
         ConnectAsync($"/api/stream/{sessionId}/{chatMessageId}", lastEventId, origin);
 
-    public async Task<SseConnection> ConnectAsync(string path, long? lastEventId = null, string? origin = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId.Value.ToString());
-        }
-
-        if (origin is not null)
-        {
-            request.Headers.Add("Origin", origin);
-        }
-
-        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        return new SseConnection(response, reader);
-    }
+    public Task<SseConnection> ConnectAsync(string path, long? lastEventId = null, string? origin = null) =>
+        SseConnection.OpenAsync(Http, path, lastEventId, origin);
 
     /// <summary>Takes <paramref name="sessionId"/> and up to <paramref name="count"/> messages left in it (as the next stream
     /// would get them), completes them and returns their tokens.</summary>
-    public async Task<List<string>> ReceiveTokensLeftAsync(string sessionId, int count)
+    public Task<List<string>> ReceiveTokensLeftAsync(string sessionId, int count) => ReceiveTokensLeftAsync(Client, sessionId, count);
+
+    /// <inheritdoc cref="ReceiveTokensLeftAsync(string, int)"/>
+    public static async Task<List<string>> ReceiveTokensLeftAsync(ServiceBusClient client, string sessionId, int count)
     {
-        await using var receiver = await Client.AcceptSessionAsync(Topic, "sse-service-token-streams", sessionId);
+        await using var receiver = await client.AcceptSessionAsync(Topic, "sse-service-token-streams", sessionId);
         var tokens = new List<string>();
         while (tokens.Count < count && await receiver.ReceiveMessagesAsync(count - tokens.Count, TimeSpan.FromSeconds(5)) is { Count: > 0 } received)
         {

@@ -19,3 +19,11 @@ public sealed class HttpContractTestsOnDevServer() : HttpContractTests(TestHostK
 public sealed class HttpContractTestsOnFunctions() : HttpContractTests(TestHostKind.Functions)
 {
 }
+
+public sealed class StreamAccessTestsOnDevServer() : StreamAccessTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class StreamAccessTestsOnFunctions() : StreamAccessTests(TestHostKind.Functions)
+{
+}

@@ -27,3 +27,11 @@ public sealed class NothingLostTestsOnDevServer() : NothingLostTests(TestHostKin
 public sealed class NothingLostTestsOnFunctions() : NothingLostTests(TestHostKind.Functions)
 {
 }
+
+public sealed class StreamAccessTestsOnDevServer() : StreamAccessTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class StreamAccessTestsOnFunctions() : StreamAccessTests(TestHostKind.Functions)
+{
+}

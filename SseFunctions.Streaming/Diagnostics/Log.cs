@@ -50,7 +50,7 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Error, "Message {SequenceNumber} could not be read; it is dead-lettered and the session goes on")]
     public static partial void MessageUnreadable(ILogger logger, long sequenceNumber, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Warning, "Stream ended: the connection took no data for {Seconds} s ({Limit})")]
+    [LoggerMessage(5, LogLevel.Warning, "The connection took no data for {Seconds} s ({Limit}): the stream ends")]
     public static partial void StreamWriteTimedOut(ILogger logger, double seconds, string limit);
 
     [LoggerMessage(6, LogLevel.Error, "Stream failed unexpectedly")]

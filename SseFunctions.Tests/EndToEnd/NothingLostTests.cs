@@ -138,12 +138,14 @@ public abstract class NothingLostTests(TestHostKind host)
         (await client.WaitUntilClosedByServerAsync(TimeSpan.FromSeconds(20))).Should().BeTrue("the connection the service could not write to is aborted");
     }
 
+    private static readonly System.Text.RegularExpressions.Regex EndedLine = new(@"Stream ended: [a-z-]+ after (\d+) tokens");
+
     /// <summary>How many token events the stream flushed, from its "Stream ended: ... after N tokens" line (on either host).</summary>
     private static async Task<int> TokensFlushedAsync(StreamingServer server)
     {
-        string? ended = null;
-        await Eventually.TrueAsync(() => (ended = server.Logs.Lines.FirstOrDefault(line => line.Contains("Stream ended:"))) is not null, "the stream logs its end");
-        return int.Parse(System.Text.RegularExpressions.Regex.Match(ended!, @"after (\d+) tokens").Groups[1].Value);
+        string? count = null;
+        await Eventually.TrueAsync(() => (count = server.Logs.Lines.Select(line => EndedLine.Match(line)).FirstOrDefault(match => match.Success)?.Groups[1].Value) is not null, "the stream logs its end");
+        return int.Parse(count!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static bool SubscriptionIsEmpty(StreamingServer server) =>

@@ -18,6 +18,7 @@ namespace SseFunctions.Tests.Engine;
 public sealed class ChatMessageStreamTests : IAsyncDisposable
 {
     private static readonly string Big = new('x', 5000);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
     private readonly ObservedTimeProvider time = new();
     private readonly DateTimeOffset t0;
     private readonly FakeServiceBusClient client;
@@ -292,7 +293,8 @@ public sealed class ChatMessageStreamTests : IAsyncDisposable
         subscription = await hub.SubscribeAsync("s", "m", default);
         connection = new StreamConnection(output ?? pipe.Writer, () => aborted = true, clientLeaves.Token, hostStops.Token, time);
         var stream = new ChatMessageStream(subscription, connection, lastEventId, settings, metrics, NullLogger.Instance, time);
-        return stream.RunAsync();
+        // A guard on the wall clock, not a timing assertion: a stream that never ends fails its test instead of hanging the suite.
+        return stream.RunAsync().WaitAsync(HangGuard);
     }
 
     /// <summary>What the handler does when the stream ends: leaves the session and lets go of the connection.</summary>

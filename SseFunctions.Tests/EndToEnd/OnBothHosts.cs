@@ -20,6 +20,14 @@ public sealed class HttpContractTestsOnFunctions() : HttpContractTests(TestHostK
 {
 }
 
+public sealed class NothingLostTestsOnDevServer() : NothingLostTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class NothingLostTestsOnFunctions() : NothingLostTests(TestHostKind.Functions)
+{
+}
+
 public sealed class StreamAccessTestsOnDevServer() : StreamAccessTests(TestHostKind.DevServer)
 {
 }

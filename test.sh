@@ -34,7 +34,7 @@ dotnet build SseFunctions.Tests -c Release -nologo -v q
 # Every suite runs even when one fails; the summary counts them all and the exit code says whether any failed.
 status=0
 echo "== xunit"
-dotnet test SseFunctions.Tests -c Release --no-build -nologo --filter "Category!=Measurement" --logger "trx;LogFileName=xunit.trx" --results-directory "$results" || status=1
+dotnet test SseFunctions.Tests -c Release --no-build -nologo --filter "Category!=Measurement" --blame-hang-timeout 5m --blame-hang-dump-type none --logger "trx;LogFileName=xunit.trx" --results-directory "$results" || status=1
 
 echo "== conformance (@azure/service-bus against LocalServiceBus)"
 npm test --prefix "$conformance" | tee "$results/conformance.tap" || status=1

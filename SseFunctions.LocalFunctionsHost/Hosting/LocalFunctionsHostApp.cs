@@ -4,6 +4,7 @@ using SseFunctions.LocalFunctionsHost.Functions;
 using SseFunctions.LocalFunctionsHost.Rpc;
 using SseFunctions.LocalFunctionsHost.ScriptRoot;
 using SseFunctions.LocalFunctionsHost.Worker;
+using SseFunctions.Streaming.Access.Redaction;
 
 namespace SseFunctions.LocalFunctionsHost.Hosting;
 
@@ -43,6 +44,8 @@ public sealed partial class LocalFunctionsHostApp : IAsyncDisposable
 
     public static async Task<LocalFunctionsHostApp> StartAsync(LocalFunctionsHostOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
+        // The front door's request and proxy lines carry the URL, and a stream's URL may carry its access token.
+        loggerFactory = new RedactingLoggerFactory(loggerFactory);
         var logger = loggerFactory.CreateLogger<LocalFunctionsHostApp>();
         var scriptRoot = Path.GetFullPath(options.ScriptRoot);
         var hostJson = HostJson.Load(scriptRoot);

@@ -40,11 +40,21 @@ public sealed class ReceiverLinkEndpoint(EntityReceiverLink receiver, ILogger lo
             return;
         }
 
+        // When a link, session or connection ends with an error, AMQPNetLite cancels the deliveries it had not written
+        // yet as Rejected with that error ("Connection reset by peer", "The connection is closing."): not the client's
+        // outcome, so no dead-letter. The client never saw them: they go back in line as released, not counted.
+        var state = outgoing.GetDelivery().State;
+        var session = receiver.Link.Session;
+        if (state is Rejected && (receiver.Link.IsClosed || session.IsClosed || session.Connection.IsClosed))
+        {
+            state = new Released();
+        }
+
         var work = new DeferredWork();
         DeliveryState outcome;
         try
         {
-            outcome = receiver.Entity.Settle(receiver, outgoing, outgoing.GetDelivery().State, work);
+            outcome = receiver.Entity.Settle(receiver, outgoing, state, work);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -32,6 +32,16 @@ public sealed class SseStreamingOptions
 
     public TimeSpan MaxStreamDuration { get; set; } = TimeSpan.FromSeconds(900);
 
+    /// <summary><c>SSE_PENDING_MESSAGE_SECONDS</c>: how long the messages of a chat message without a stream here (not
+    /// connected yet, or gone) are held, unsettled, for a stream that joins; then they are completed and dropped. Zero
+    /// drops them at once, as the original service did.</summary>
+    public TimeSpan PendingMessageTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many received, not yet completed messages one stream may have; at it, the session's pump receives
+    /// nothing more until the stream catches up. The SDK gives a receiver link credit back only on settlement, so with
+    /// the default prefetch a session never has more than <see cref="PrefetchCount"/> unsettled messages anyway.</summary>
+    public int StreamBufferLimit { get; set; } = 32;
+
     /// <summary>The browser's reconnect delay, sent as <c>retry:</c>.</summary>
     public TimeSpan ClientRetry { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -17,6 +17,7 @@ public static class SseStreamingOptionsReader
     public const string HeartbeatSetting = "SSE_HEARTBEAT_SECONDS";
     public const string IdleTimeoutSetting = "SSE_IDLE_TIMEOUT_SECONDS";
     public const string MaxStreamSetting = "SSE_MAX_STREAM_SECONDS";
+    public const string PendingMessageSetting = "SSE_PENDING_MESSAGE_SECONDS";
     public const string TransportTypeSetting = "SERVICEBUS_TRANSPORT_TYPE";
     public const string ManagedIdentityClientIdSetting = "AZURE_CLIENT_ID";
     public const string StreamTokenSigningKeySetting = "SSE_STREAM_TOKEN_SIGNING_KEY";
@@ -104,6 +105,7 @@ public static class SseStreamingOptionsReader
         options.HeartbeatInterval = Seconds(configuration, HeartbeatSetting, options.HeartbeatInterval, problems);
         options.IdleTimeout = Seconds(configuration, IdleTimeoutSetting, options.IdleTimeout, problems);
         options.MaxStreamDuration = Seconds(configuration, MaxStreamSetting, options.MaxStreamDuration, problems);
+        options.PendingMessageTimeout = Seconds(configuration, PendingMessageSetting, options.PendingMessageTimeout, problems, allowZero: true);
         ReadStreamTokenSettings(configuration, options, problems);
         options.MaxStreams = Count(configuration, MaxStreamsSetting, options.MaxStreams, problems);
         options.MaxSessions = Count(configuration, MaxSessionsSetting, options.MaxSessions, problems);
@@ -131,7 +133,7 @@ public static class SseStreamingOptionsReader
         return value;
     }
 
-    private static TimeSpan Seconds(IConfiguration configuration, string setting, TimeSpan fallback, List<string> problems)
+    private static TimeSpan Seconds(IConfiguration configuration, string setting, TimeSpan fallback, List<string> problems, bool allowZero = false)
     {
         var value = NonEmpty(configuration[setting]);
         if (value is null)
@@ -139,9 +141,11 @@ public static class SseStreamingOptionsReader
             return fallback;
         }
 
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 86_400)
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || (seconds == 0 && !allowZero) || seconds > 86_400)
         {
-            problems.Add($"{setting} must be a number of seconds between 0 and 86400, not '{value}'.");
+            problems.Add(allowZero
+                ? $"{setting} must be a number of seconds from 0 to 86400, not '{value}'."
+                : $"{setting} must be a number of seconds between 0 and 86400, not '{value}'.");
             return fallback;
         }
 

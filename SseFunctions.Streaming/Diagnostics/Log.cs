@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Information, "Session released")]
     public static partial void SessionReleased(ILogger logger);
 
-    [LoggerMessage(15, LogLevel.Debug, "Message {SequenceNumber} for chat message {OtherChatMessageId} has no stream on this instance: completed and dropped")]
+    [LoggerMessage(15, LogLevel.Debug, "Message {SequenceNumber} for chat message {OtherChatMessageId}: no stream took it in time; completed and dropped")]
     public static partial void MessageDropped(ILogger logger, long sequenceNumber, string otherChatMessageId);
 
     [LoggerMessage(16, LogLevel.Warning, "Message {SequenceNumber} is malformed and was dead-lettered: {Description}")]
@@ -46,4 +46,16 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Warning, "Renewing the session lock failed: the lock counts as lost")]
     public static partial void SessionLockRenewalFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Error, "Message {SequenceNumber} could not be read; it is dead-lettered and the session goes on")]
+    public static partial void MessageUnreadable(ILogger logger, long sequenceNumber, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "The connection took no data for {Seconds} s ({Limit}): the stream ends")]
+    public static partial void StreamWriteTimedOut(ILogger logger, double seconds, string limit);
+
+    [LoggerMessage(6, LogLevel.Error, "Stream failed unexpectedly")]
+    public static partial void StreamError(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Stream ended by the host's shutdown")]
+    public static partial void StreamShutDown(ILogger logger);
 }

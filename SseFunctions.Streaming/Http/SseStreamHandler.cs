@@ -1,23 +1,22 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Access;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
 using SseFunctions.Streaming.Limits;
-using SseFunctions.Streaming.Messages;
 using SseFunctions.Streaming.ServiceBus;
 using SseFunctions.Streaming.Sessions;
-using SseFunctions.Streaming.Sse;
+using SseFunctions.Streaming.Streams;
 
 namespace SseFunctions.Streaming.Http;
 
 /// <summary><c>GET /api/stream/{sessionId}/{chatMessageId}</c>: one chat message's tokens as Server-Sent Events.</summary>
-public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, StreamAccessGate access, StreamLimiter limits, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILogger<SseStreamHandler> logger, TimeProvider timeProvider)
+public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, StreamAccessGate access, StreamLimiter limits, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILogger<SseStreamHandler> logger, TimeProvider timeProvider, IHostApplicationLifetime lifetime)
 {
-    private const int MaxBatch = 256;
     private readonly SseStreamingOptions settings = options.Value;
 
     public async Task HandleAsync(HttpContext context, string sessionId, string chatMessageId)
@@ -60,17 +59,29 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, StreamAcce
             return;
         }
 
-        var cancellationToken = context.RequestAborted;
+        var stopping = lifetime.ApplicationStopping;
+        if (stopping.IsCancellationRequested)
+        {
+            await RefuseWhileStoppingAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        using var connection = new StreamConnection(context.Response.BodyWriter, context.Abort, context.RequestAborted, stopping, timeProvider);
         StreamSubscription subscription;
         try
         {
-            subscription = await hub.SubscribeAsync(sessionId, chatMessageId, cancellationToken).ConfigureAwait(false);
+            subscription = await hub.SubscribeAsync(sessionId, chatMessageId, connection.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (connection.Token.IsCancellationRequested)
         {
+            if (connection.IsStopping && !context.RequestAborted.IsCancellationRequested)
+            {
+                await RefuseWhileStoppingAsync(context).ConfigureAwait(false);
+            }
+
             return;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             var reason = ServiceBusFailures.Describe(exception);
             Log.ServiceBusUnavailable(logger, reason, exception);
@@ -80,149 +91,23 @@ public sealed class SseStreamHandler(SessionHub hub, CorsPolicy cors, StreamAcce
 
         await using (subscription.ConfigureAwait(false))
         {
-            await StreamAsync(context, subscription, ReadLastEventId(request), cancellationToken).ConfigureAwait(false);
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            var stream = new ChatMessageStream(subscription, connection, ReadLastEventId(request), settings, metrics, logger, timeProvider);
+            await stream.RunAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task StreamAsync(HttpContext context, StreamSubscription subscription, long lastEventId, CancellationToken cancellationToken)
+    private static async Task RefuseWhileStoppingAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-        var output = response.BodyWriter;
-        var started = timeProvider.GetTimestamp();
-        var lastToken = started;
-        var lastWrite = started;
-        var tokenCount = 0;
-        var outcome = "disconnected";
-        var batch = new List<SessionDelivery>();
-        metrics.StreamOpened();
-        Log.StreamOpened(logger, lastEventId);
-        try
-        {
-            SseFrames.WritePreamble(output, settings.ClientRetry);
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            while (true)
-            {
-                var now = timeProvider.GetTimestamp();
-                var untilIdle = settings.IdleTimeout - timeProvider.GetElapsedTime(lastToken, now);
-                var untilEnd = settings.MaxStreamDuration - timeProvider.GetElapsedTime(started, now);
-                if (untilIdle <= TimeSpan.Zero || untilEnd <= TimeSpan.Zero)
-                {
-                    outcome = untilEnd <= TimeSpan.Zero ? "max-duration" : "idle-timeout";
-                    SseFrames.WriteError(output, untilEnd <= TimeSpan.Zero
-                        ? $"The stream reached its maximum duration of {settings.MaxStreamDuration.TotalSeconds:0.#} seconds."
-                        : $"No token arrived for {settings.IdleTimeout.TotalSeconds:0.#} seconds.");
-                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-
-                var untilHeartbeat = settings.HeartbeatInterval - timeProvider.GetElapsedTime(lastWrite, now);
-                if (untilHeartbeat <= TimeSpan.Zero)
-                {
-                    SseFrames.WriteHeartbeat(output);
-                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    lastWrite = timeProvider.GetTimestamp();
-                    continue;
-                }
-
-                var wait = Min(untilHeartbeat, Min(untilIdle, untilEnd));
-                if (!await subscription.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-
-                batch.Clear();
-                try
-                {
-                    subscription.Take(batch, MaxBatch);
-                }
-                catch (SessionStreamException exception)
-                {
-                    outcome = "failed";
-                    Log.StreamFailed(logger, exception.Message, exception.InnerException);
-                    SseFrames.WriteError(output, exception.Message);
-                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-
-                var written = 0;
-                var ended = false;
-                var sentBefore = lastEventId;
-                foreach (var delivery in batch)
-                {
-                    var content = delivery.Content;
-                    if (content.Kind == TokenStreamMessageKind.Token)
-                    {
-                        if (delivery.SequenceNumber > lastEventId)
-                        {
-                            SseFrames.WriteToken(output, delivery.SequenceNumber, content.Text!);
-                            lastEventId = delivery.SequenceNumber;
-                            written++;
-                        }
-
-                        continue;
-                    }
-
-                    ended = true;
-                    outcome = content.Kind == TokenStreamMessageKind.EndOfStream ? "end" : "producer-error";
-                    if (content.Kind == TokenStreamMessageKind.EndOfStream)
-                    {
-                        SseFrames.WriteEnd(output);
-                    }
-                    else
-                    {
-                        SseFrames.WriteError(output, content.Text!);
-                    }
-
-                    break;
-                }
-
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                var flushed = timeProvider.GetUtcNow();
-                lastWrite = timeProvider.GetTimestamp();
-                if (written > 0)
-                {
-                    lastToken = lastWrite;
-                    tokenCount += written;
-                    metrics.TokensSent(written);
-                    foreach (var delivery in batch)
-                    {
-                        if (delivery.Content.Kind == TokenStreamMessageKind.Token && delivery.SequenceNumber > sentBefore)
-                        {
-                            metrics.TokenDelivered(delivery.Message.EnqueuedTime, flushed);
-                        }
-                    }
-                }
-
-                subscription.Complete(batch);
-                if (ended)
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            outcome = "disconnected";
-        }
-        catch (IOException) when (cancellationToken.IsCancellationRequested)
-        {
-            outcome = "disconnected";
-        }
-        finally
-        {
-            metrics.StreamClosed(outcome);
-            Log.StreamEnded(logger, outcome, tokenCount);
-        }
+        context.Response.Headers.RetryAfter = ((int)StreamLimiter.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        await JsonResponses.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "The service is shutting down. Try again shortly.").ConfigureAwait(false);
     }
 
     private static long ReadLastEventId(HttpRequest request) =>
         long.TryParse(request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

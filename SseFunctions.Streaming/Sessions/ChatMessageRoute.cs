@@ -1,20 +1,28 @@
 namespace SseFunctions.Streaming.Sessions;
 
 /// <summary>
-/// The deliveries of one chat message within a session, in order, from receipt until completion. One stream owns
-/// the route at a time; a newer stream for the same chat message takes it over and replays what is not yet completed,
-/// so a browser that reconnects before the old connection is noticed as dead loses nothing.
+/// The deliveries of one chat message within a session, in order, from receipt until completion, at most
+/// <see cref="Limit"/> at a time. One stream owns the route at a time; a newer stream for the same chat message takes it
+/// over and replays what is not yet completed, so a browser that reconnects before the old connection is noticed as
+/// dead loses nothing. A route without a stream holds its deliveries (unsettled) for the stream that joins, until
+/// <see cref="SessionRouteTable"/> gives up on it: then it is abandoned, and what comes for it is dropped at once.
 /// </summary>
-internal sealed class ChatMessageRoute(string chatMessageId)
+internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProvider timeProvider)
 {
     private readonly object gate = new();
     private readonly List<SessionDelivery> pending = [];
     private int cursor;
     private StreamSubscription? owner;
     private TaskCompletionSource<bool>? waiter;
+    private TaskCompletionSource? roomWaiter;
     private Exception? failure;
+    private long ownerlessSince;
+    private bool abandoned;
 
     public string ChatMessageId { get; } = chatMessageId;
+
+    /// <summary>How many deliveries the route holds before the pump stops receiving for the session.</summary>
+    public int Limit { get; } = limit;
 
     /// <summary>The end marker or a producer error has been routed: nothing more belongs to this route.</summary>
     public bool HasEnded { get; private set; }
@@ -29,6 +37,18 @@ internal sealed class ChatMessageRoute(string chatMessageId)
         get { lock (gate) { return HasEnded && pending.Count == 0; } }
     }
 
+    /// <summary>Deliveries received and not yet completed (taken or not).</summary>
+    public int Count
+    {
+        get { lock (gate) { return pending.Count; } }
+    }
+
+    /// <summary>When the route has no stream and holds deliveries: the timestamp since which it has waited for one.</summary>
+    public long? HeldSince
+    {
+        get { lock (gate) { return owner is null && !abandoned && pending.Count > 0 ? ownerlessSince : null; } }
+    }
+
     public void Attach(StreamSubscription subscription)
     {
         TaskCompletionSource<bool>? previousWaiter;
@@ -36,6 +56,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
         {
             owner = subscription;
             cursor = 0;
+            abandoned = false;
             previousWaiter = waiter;
             waiter = null;
         }
@@ -55,46 +76,102 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
             owner = null;
             cursor = 0;
+            ownerlessSince = timeProvider.GetTimestamp();
             return true;
         }
     }
 
-    public void Enqueue(SessionDelivery delivery)
+    /// <summary>Adds <paramref name="delivery"/>; false when the route was abandoned, and the delivery is the caller's to drop.</summary>
+    /// <param name="full">Whether the route now holds <see cref="Limit"/> deliveries: the pump must wait for room.</param>
+    public bool TryEnqueue(SessionDelivery delivery, out bool full)
     {
         TaskCompletionSource<bool>? toWake;
         lock (gate)
         {
-            pending.Add(delivery);
             HasEnded |= delivery.Content.Kind != Messages.TokenStreamMessageKind.Token;
+            if (abandoned)
+            {
+                full = false;
+                return false;
+            }
+
+            if (owner is null && pending.Count == 0)
+            {
+                ownerlessSince = timeProvider.GetTimestamp();
+            }
+
+            pending.Add(delivery);
+            full = pending.Count >= Limit;
             toWake = waiter;
             waiter = null;
         }
 
         toWake?.TrySetResult(true);
+        return true;
+    }
+
+    /// <summary>Completes once the route has room for another delivery, or has no use for one (failed, abandoned).</summary>
+    public Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (pending.Count < Limit || failure is not null || abandoned)
+            {
+                return Task.CompletedTask;
+            }
+
+            roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return roomWaiter.Task.WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>The receiver's locks are gone (lock lost, connection lost): what it delivered will be delivered again.</summary>
     public void ForgetDeliveries()
     {
+        TaskCompletionSource? room;
         lock (gate)
         {
             pending.Clear();
             cursor = 0;
             HasEnded = false;
+            room = TakeRoomWaiter();
         }
+
+        room?.TrySetResult();
+    }
+
+    /// <summary>No stream came in time: returns what the route held, for the caller to drop, and drops what comes later.</summary>
+    public SessionDelivery[] Abandon()
+    {
+        TaskCompletionSource? room;
+        SessionDelivery[] dropped;
+        lock (gate)
+        {
+            abandoned = true;
+            dropped = [.. pending];
+            pending.Clear();
+            cursor = 0;
+            room = TakeRoomWaiter();
+        }
+
+        room?.TrySetResult();
+        return dropped;
     }
 
     public void Fail(Exception exception)
     {
         TaskCompletionSource<bool>? toWake;
+        TaskCompletionSource? room;
         lock (gate)
         {
             failure = exception;
             toWake = waiter;
             waiter = null;
+            room = TakeRoomWaiter();
         }
 
         toWake?.TrySetResult(true);
+        room?.TrySetResult();
     }
 
     /// <summary>Waits until there is something to take (or a reason to stop); false when <paramref name="timeout"/> passed first.</summary>
@@ -114,7 +191,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
         try
         {
-            return await signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return await signal.WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -134,7 +211,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
             if (failure is not null && cursor >= pending.Count)
             {
-                throw new SessionStreamException("The Service Bus session could not be kept.", failure);
+                throw new SessionStreamException("The Service Bus session could not be kept.", failure, canRetry: true);
             }
 
             var count = Math.Min(max, pending.Count - cursor);
@@ -151,6 +228,7 @@ internal sealed class ChatMessageRoute(string chatMessageId)
     /// deliveries must then not be settled: the new owner sends them again.</summary>
     public bool MarkCompleted(StreamSubscription subscription, IReadOnlyList<SessionDelivery> batch)
     {
+        TaskCompletionSource? room = null;
         lock (gate)
         {
             if (owner != subscription)
@@ -166,7 +244,20 @@ internal sealed class ChatMessageRoute(string chatMessageId)
 
             pending.RemoveRange(0, removed);
             cursor = Math.Max(0, cursor - removed);
-            return true;
+            if (pending.Count < Limit)
+            {
+                room = TakeRoomWaiter();
+            }
         }
+
+        room?.TrySetResult();
+        return true;
+    }
+
+    private TaskCompletionSource? TakeRoomWaiter()
+    {
+        var room = roomWaiter;
+        roomWaiter = null;
+        return room;
     }
 }

@@ -48,7 +48,8 @@ public sealed class SessionHub : IAsyncDisposable
         lock (gate)
         {
             pumps.TryGetValue(sessionId, out var existing);
-            if (existing is null || !existing.TryJoin(chatMessageId, out subscription))
+            subscription = existing?.TryJoin(chatMessageId);
+            if (subscription is null)
             {
                 pump = new SessionPump(
                     sessionId,
@@ -61,23 +62,23 @@ public sealed class SessionHub : IAsyncDisposable
                     existing?.Completion ?? Task.CompletedTask,
                     OnPumpClosed);
                 pumps[sessionId] = pump;
-                pump.TryJoin(chatMessageId, out subscription);
+                subscription = pump.TryJoin(chatMessageId)!;
                 pump.Start();
             }
             else
             {
-                pump = existing;
+                pump = existing!;
             }
         }
 
         try
         {
             await pump.FirstAttempt.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return subscription!;
+            return subscription;
         }
         catch
         {
-            await subscription!.DisposeAsync().ConfigureAwait(false);
+            await subscription.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

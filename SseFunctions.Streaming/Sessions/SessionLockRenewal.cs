@@ -13,6 +13,9 @@ internal static class SessionLockRenewal
 {
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(100);
 
+    // Service Bus locks last at most 5 minutes: a lock time far ahead means the clocks disagree, not a long lock.
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(2.5);
+
     /// <returns>null when <paramref name="held"/> was cancelled by its holder; otherwise the renewal's failure.</returns>
     public static async Task<Exception?> RunAsync(ServiceBusSessionReceiver receiver, CancellationTokenSource held, TimeProvider timeProvider, ILogger logger)
     {
@@ -22,8 +25,8 @@ internal static class SessionLockRenewal
             while (true)
             {
                 var remaining = receiver.SessionLockedUntil - timeProvider.GetUtcNow();
-                var delay = remaining / 2;
-                await Task.Delay(delay > MinDelay ? delay : MinDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+                var delay = Math.Clamp((remaining / 2).Ticks, MinDelay.Ticks, MaxDelay.Ticks);
+                await Task.Delay(TimeSpan.FromTicks(delay), timeProvider, cancellationToken).ConfigureAwait(false);
                 await receiver.RenewSessionLockAsync(cancellationToken).ConfigureAwait(false);
             }
         }

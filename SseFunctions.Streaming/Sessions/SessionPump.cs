@@ -1,3 +1,4 @@
+using Azure.Core.Amqp;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using SseFunctions.Streaming.Configuration;
@@ -9,13 +10,14 @@ namespace SseFunctions.Streaming.Sessions;
 
 /// <summary>
 /// Holds one Service Bus session for the streams of that session on this instance: accepts it (waiting while another
-/// receiver holds the lock), renews its lock, receives in order, routes each message to its chat message's stream,
-/// and accepts it again after a lost lock or connection. It closes, releasing the session, when its last stream leaves.
+/// receiver holds the lock), renews its lock, receives in order, hands each message to its route (waiting while a
+/// route is full), and accepts it again after a lost lock or connection. It closes, releasing the session, when its
+/// last stream leaves.
 /// </summary>
 internal sealed class SessionPump
 {
+    private const string MalformedReason = "MalformedTokenMessage";
     private static readonly TimeSpan MaxLockRetryDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan MaxRecoveryDelay = TimeSpan.FromSeconds(5);
 
     private readonly ServiceBusClient client;
     private readonly SseStreamingOptions options;
@@ -24,13 +26,11 @@ internal sealed class SessionPump
     private readonly TimeProvider timeProvider;
     private readonly ReceiverClosureWatch closureWatch;
     private readonly SessionSettlements settlements;
+    private readonly SessionRouteTable table;
     private readonly Action<SessionPump> onClosed;
     private readonly Task previousPump;
-    private readonly object gate = new();
-    private readonly Dictionary<string, ChatMessageRoute> routes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource closing = new();
     private readonly TaskCompletionSource firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool isClosing;
     private Task run = Task.CompletedTask;
 
     public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, TimeProvider timeProvider, ReceiverClosureWatch closureWatch, Task previousPump, Action<SessionPump> onClosed)
@@ -45,6 +45,7 @@ internal sealed class SessionPump
         this.previousPump = previousPump;
         this.onClosed = onClosed;
         settlements = new SessionSettlements(logger);
+        table = new SessionRouteTable(options.StreamBufferLimit, options.PendingMessageTimeout, timeProvider, Drop);
     }
 
     public string SessionId { get; }
@@ -52,58 +53,29 @@ internal sealed class SessionPump
     /// <summary>Done when the pump has closed its receiver for good.</summary>
     public Task Completion => run;
 
-    /// <summary>Completes when the first accept attempt settles: accepted, or locked elsewhere (the pump keeps trying);
-    /// faults when Service Bus could not be reached or refused the receiver.</summary>
+    /// <summary>Completes when the first accept attempt settles: accepted, locked elsewhere (the pump keeps trying), or
+    /// every stream left; faults when Service Bus could not be reached or refused the receiver.</summary>
     public Task FirstAttempt => firstAttempt.Task;
 
-    public void Start() => run = RunAsync();
-
-    /// <summary>Registers a stream; false when the pump is already closing (the hub then starts a new one).</summary>
-    public bool TryJoin(string chatMessageId, out StreamSubscription? subscription)
+    public void Start()
     {
-        lock (gate)
+        // The pump outlives the request that started it and serves every stream of the session: it runs under its own
+        // log scope and trace, not under the first request's (whose ExecutionContext would otherwise flow into it).
+        using (ExecutionContext.SuppressFlow())
         {
-            if (isClosing)
-            {
-                subscription = null;
-                return false;
-            }
-
-            if (!routes.TryGetValue(chatMessageId, out var route) || route.IsFinished)
-            {
-                route = new ChatMessageRoute(chatMessageId);
-                routes[chatMessageId] = route;
-            }
-
-            subscription = new StreamSubscription(this, route);
-            route.Attach(subscription);
-            return true;
+            run = Task.Run(RunAsync);
         }
     }
 
+    /// <summary>Registers a stream; null when the pump is already closing (the hub then starts a new one).</summary>
+    public StreamSubscription? TryJoin(string chatMessageId) => table.TryJoin(this, chatMessageId);
+
     public void Leave(StreamSubscription subscription, ChatMessageRoute route)
     {
-        lock (gate)
+        if (table.Leave(subscription, route))
         {
-            if (!route.Detach(subscription) || isClosing)
-            {
-                return;
-            }
-
-            if (route.IsFinished && routes.TryGetValue(route.ChatMessageId, out var current) && current == route)
-            {
-                routes.Remove(route.ChatMessageId);
-            }
-
-            if (routes.Values.Any(r => r.HasOwner))
-            {
-                return;
-            }
-
-            isClosing = true;
+            closing.Cancel();
         }
-
-        closing.Cancel();
     }
 
     /// <summary>Starts completing deliveries whose events were flushed; returns at once.</summary>
@@ -111,7 +83,7 @@ internal sealed class SessionPump
 
     private async Task RunAsync()
     {
-        await Task.Yield();
+        using var scope = logger.BeginScope(new SessionLogScope(SessionId));
         try
         {
             await previousPump.ConfigureAwait(false);
@@ -119,28 +91,21 @@ internal sealed class SessionPump
         }
         catch (OperationCanceledException) when (closing.IsCancellationRequested)
         {
-            firstAttempt.TrySetCanceled(closing.Token);
+            // Every stream left, the first accept perhaps still on its way: nobody waits for it any more.
+            firstAttempt.TrySetResult();
         }
         catch (Exception exception)
         {
-            lock (gate)
-            {
-                isClosing = true;
-            }
-
+            table.Close();
             if (!firstAttempt.TrySetException(exception))
             {
                 Log.SessionFailed(logger, exception.Message, exception);
-                FailAll(exception);
+                table.FailAll(exception);
             }
         }
         finally
         {
-            lock (gate)
-            {
-                isClosing = true;
-            }
-
+            table.Dispose();
             onClosed(this);
         }
     }
@@ -148,8 +113,7 @@ internal sealed class SessionPump
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
         var lockRetry = 0;
-        var recoveryRetry = 0;
-        long? failingSince = null;
+        var recovery = new RecoveryBudget(options.SessionRecoveryTimeout, timeProvider);
         while (true)
         {
             ServiceBusSessionReceiver receiver;
@@ -167,20 +131,19 @@ internal sealed class SessionPump
             }
             catch (Exception exception) when (firstAttempt.Task.IsCompleted && !cancellationToken.IsCancellationRequested && ServiceBusFailures.IsRecoverable(exception))
             {
-                failingSince ??= timeProvider.GetTimestamp();
-                await WaitToRecoverAsync(ServiceBusFailures.AsSessionLoss(exception, null), failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
+                recovery.Failed();
+                await WaitToRecoverAsync(ServiceBusFailures.AsSessionLoss(exception, null), recovery, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             firstAttempt.TrySetResult();
             lockRetry = 0;
-            recoveryRetry = 0;
-            failingSince = null;
+            recovery.Accepted();
             metrics.SessionOpened();
             Log.SessionAccepted(logger, receiver.SessionLockedUntil);
             var lost = await HoldAsync(receiver, cancellationToken).ConfigureAwait(false);
-            failingSince = timeProvider.GetTimestamp();
-            await WaitToRecoverAsync(lost, failingSince.Value, recoveryRetry++, cancellationToken).ConfigureAwait(false);
+            recovery.Lost();
+            await WaitToRecoverAsync(lost, recovery, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -237,7 +200,7 @@ internal sealed class SessionPump
             }
             else
             {
-                ForgetAllDeliveries();
+                table.ForgetAllDeliveries();
             }
 
             metrics.SessionClosed();
@@ -270,84 +233,83 @@ internal sealed class SessionPump
                 continue;
             }
 
-            var message = messages[0];
+            if (Dispatch(receiver, messages[0]) is { } full)
+            {
+                // Back-pressure: this chat message's stream has not caught up; nothing more is taken from the session
+                // (the rest stays in Service Bus and the SDK's prefetch) until it has.
+                await full.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Routes, holds, drops or dead-letters one message; returns the route that is now full, if any. Nothing a
+    /// message contains can end the session: whatever cannot be read is dead-lettered with the reason.</summary>
+    private ChatMessageRoute? Dispatch(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message)
+    {
+        try
+        {
+            var bodyType = message.GetRawAmqpMessage().Body.BodyType;
+            if (bodyType != AmqpMessageBodyType.Data)
+            {
+                DeadLetter(receiver, message, $"The body is an AMQP {bodyType.ToString().ToLowerInvariant()} section, not data: publish the JSON as bytes.");
+                return null;
+            }
+
             if (!TokenStreamMessageParser.TryParse(message.Body.ToMemory().Span, out var content, out var problem))
             {
-                Log.MessageDeadLettered(logger, message.SequenceNumber, problem!);
-                metrics.MessageDeadLettered();
-                settlements.DeadLetter(receiver, message, "MalformedTokenMessage", problem!);
+                DeadLetter(receiver, message, problem!);
+                return null;
             }
-            else if (!TryRoute(new SessionDelivery(message, content!, receiver)))
-            {
-                Log.MessageDropped(logger, message.SequenceNumber, content!.ChatMessageId);
-                metrics.MessageDropped();
-                settlements.Complete(receiver, message);
-            }
-        }
-    }
 
-    /// <summary>Hands the delivery to its chat message's stream, or holds it; false when it is to be dropped.</summary>
-    private bool TryRoute(SessionDelivery delivery)
-    {
-        lock (gate)
+            var delivery = new SessionDelivery(message, content!, receiver);
+            if (!table.TryRoute(delivery, out var full))
+            {
+                Drop([delivery]);
+            }
+
+            return full;
+        }
+        catch (Exception exception)
         {
-            if (routes.TryGetValue(delivery.Content.ChatMessageId, out var route) && !route.HasEnded)
-            {
-                route.Enqueue(delivery);
-                return true;
-            }
-
-            // Another chat message's token. While a stream of this session is still waiting for its answer, it is
-            // dropped as the original service did; once none is, it stays unsettled and returns to Service Bus when
-            // the receiver closes, for whichever stream asks for it next.
-            foreach (var other in routes.Values)
-            {
-                if (other.HasOwner && !other.HasEnded)
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            Log.MessageUnreadable(logger, message.SequenceNumber, exception);
+            DeadLetter(receiver, message, $"The message could not be read: {exception.Message}");
+            return null;
         }
     }
 
-    private async Task WaitToRecoverAsync(ServiceBusException exception, long failingSince, int attempt, CancellationToken cancellationToken)
+    private void DeadLetter(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message, string description)
     {
-        if (timeProvider.GetElapsedTime(failingSince) >= options.SessionRecoveryTimeout)
+        Log.MessageDeadLettered(logger, message.SequenceNumber, description);
+        metrics.MessageDeadLettered();
+        settlements.DeadLetter(receiver, message, MalformedReason, description);
+    }
+
+    /// <summary>Completes deliveries that no stream took in time, as the original service did at once.</summary>
+    private void Drop(IReadOnlyList<SessionDelivery> deliveries)
+    {
+        foreach (var delivery in deliveries)
+        {
+            Log.MessageDropped(logger, delivery.SequenceNumber, delivery.Content.ChatMessageId);
+            metrics.MessageDropped();
+        }
+
+        settlements.Complete(deliveries);
+    }
+
+    private async Task WaitToRecoverAsync(ServiceBusException exception, RecoveryBudget recovery, CancellationToken cancellationToken)
+    {
+        if (recovery.IsExhausted)
         {
             throw new ServiceBusException(
-                $"The session could not be recovered within {options.SessionRecoveryTimeout.TotalSeconds:0.#} s: {exception.Message}",
+                $"The session could not be recovered within {recovery.Timeout.TotalSeconds:0.#} s: {exception.Message}",
                 exception.Reason,
                 exception.EntityPath,
                 exception);
         }
 
-        var delay = Backoff.Delay(TimeSpan.FromMilliseconds(200), MaxRecoveryDelay, attempt);
+        var delay = recovery.NextDelay();
         Log.SessionRecovering(logger, exception.Reason, delay, exception);
         await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void ForgetAllDeliveries()
-    {
-        lock (gate)
-        {
-            foreach (var route in routes.Values)
-            {
-                route.ForgetDeliveries();
-            }
-        }
-    }
-
-    private void FailAll(Exception exception)
-    {
-        lock (gate)
-        {
-            foreach (var route in routes.Values)
-            {
-                route.Fail(exception);
-            }
-        }
     }
 
     private async Task CloseQuietlyAsync(ServiceBusSessionReceiver receiver)

@@ -36,10 +36,12 @@ public static class SseFrames
 
     public static void WriteEnd(IBufferWriter<byte> output) => output.Write("data: __END__\n\n"u8);
 
-    public static void WriteError(IBufferWriter<byte> output, string message)
+    /// <param name="retry">Adds <c>"retry":true</c>: the stream ended for a reason of the service's, not of the answer
+    /// (a shutdown, Service Bus lost), and a new connection with <c>Last-Event-ID</c> can go on where this one stopped.</param>
+    public static void WriteError(IBufferWriter<byte> output, string message, bool retry = false)
     {
         output.Write("data: "u8);
-        WriteJsonObject(output, "error"u8, message);
+        WriteJsonObject(output, "error"u8, message, retry);
         output.Write("\n\n"u8);
     }
 
@@ -52,7 +54,7 @@ public static class SseFrames
         output.Advance(written);
     }
 
-    private static void WriteJsonObject(IBufferWriter<byte> output, ReadOnlySpan<byte> name, string value)
+    private static void WriteJsonObject(IBufferWriter<byte> output, ReadOnlySpan<byte> name, string value, bool retry = false)
     {
         var writer = cachedJsonWriter;
         if (writer is null)
@@ -66,6 +68,11 @@ public static class SseFrames
 
         writer.WriteStartObject();
         writer.WriteString(name, value);
+        if (retry)
+        {
+            writer.WriteBoolean("retry"u8, true);
+        }
+
         writer.WriteEndObject();
         writer.Flush();
         writer.Reset(Stream.Null);

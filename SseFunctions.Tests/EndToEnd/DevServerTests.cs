@@ -158,4 +158,17 @@ public class DevServerTests
         (await stderr).Trim().Should().StartWith("error: SSE_IDLE_TIMEOUT_SECONDS").And.NotContain("\n");
         ((await stderr) + (await stdout)).Should().NotContain("do-not-print-me");
     }
+
+    [Theory]
+    [InlineData("this is not base64, it is a passphrase")]
+    [InlineData("c2hvcnQ=")]
+    public async Task A_bad_signing_key_stops_the_host_with_one_line_naming_the_setting_and_not_the_value(string key)
+    {
+        await using var broker = await SseFunctions.LocalServiceBus.LocalServiceBusHost.StartAsync(new() { Port = 0 });
+        var start = () => StreamingServer.StartAsync(new() { ["SSE_STREAM_TOKEN_SIGNING_KEY"] = key }, broker: broker);
+
+        var failure = (await start.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which;
+
+        failure.Failures.Should().ContainSingle().Which.Should().StartWith("SSE_STREAM_TOKEN_SIGNING_KEY must").And.NotContain(key);
+    }
 }

@@ -19,3 +19,19 @@ public sealed class HttpContractTestsOnDevServer() : HttpContractTests(TestHostK
 public sealed class HttpContractTestsOnFunctions() : HttpContractTests(TestHostKind.Functions)
 {
 }
+
+public sealed class NothingLostTestsOnDevServer() : NothingLostTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class NothingLostTestsOnFunctions() : NothingLostTests(TestHostKind.Functions)
+{
+}
+
+public sealed class StreamAccessTestsOnDevServer() : StreamAccessTests(TestHostKind.DevServer)
+{
+}
+
+public sealed class StreamAccessTestsOnFunctions() : StreamAccessTests(TestHostKind.Functions)
+{
+}

@@ -9,8 +9,10 @@ namespace SseFunctions.Tests.EndToEnd;
 /// <summary>A stream token never reaches a log line, a trace or a metric, however the client spells it.</summary>
 public class StreamTokenSecrecyTests
 {
-    [Fact]
-    public async Task No_token_appears_in_the_logs_traces_or_metrics_of_a_whole_run()
+    [Theory]
+    [InlineData(TestHostKind.DevServer)]
+    [InlineData(TestHostKind.Functions)]
+    public async Task No_token_appears_in_the_logs_traces_or_metrics_of_a_whole_run(TestHostKind host)
     {
         var traces = new ConcurrentQueue<string>();
         using var activities = new ActivityListener
@@ -30,7 +32,7 @@ public class StreamTokenSecrecyTests
         meters.Start();
 
         var tokens = new List<string>();
-        await using (var server = await StreamAccessTests.Start(new() { ["LOG_LEVEL"] = "DEBUG" }))
+        await using (var server = await StreamAccessTests.Start(new() { ["LOG_LEVEL"] = "DEBUG" }, host))
         {
             var (session, message) = StreamingTests.NewIds();
             var valid = Remember(tokens, StreamTokens.Mint(StreamAccessTests.Key, session, message));

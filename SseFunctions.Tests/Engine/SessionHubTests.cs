@@ -1,10 +1,12 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
-using SseFunctions.Streaming.Messages;
 using SseFunctions.Streaming.Sessions;
 using SseFunctions.Tests.Engine.Fakes;
+using SseFunctions.Tests.Support;
 
 namespace SseFunctions.Tests.Engine;
 
@@ -13,10 +15,15 @@ public sealed class SessionHubTests : IAsyncDisposable
 {
     private readonly FakeServiceBusClient client = new();
     private readonly SseMetrics metrics = new(new TestMeterFactory());
+    private readonly LogCapture logs = new();
+    private readonly ILoggerFactory loggerFactory;
     private readonly SessionHub hub;
 
-    public SessionHubTests() =>
-        hub = new SessionHub(client, Options.Create(new SseStreamingOptions()), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+    public SessionHubTests()
+    {
+        loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+        hub = new SessionHub(client, Options.Create(new SseStreamingOptions()), metrics, loggerFactory, TimeProvider.System);
+    }
 
     [Fact]
     public async Task Routes_each_chat_message_to_its_own_stream_in_order()
@@ -26,12 +33,12 @@ public sealed class SessionHubTests : IAsyncDisposable
         var receiver = client.ReceiverOf("s");
         client.AcceptCount.Should().Be(1, "streams of one session share one receiver");
 
-        receiver.Deliver(1, Token("m1", "a"));
-        receiver.Deliver(2, Token("m2", "b"));
-        receiver.Deliver(3, Token("m1", "c"));
+        receiver.Deliver(1, Messages.Token("m1", "a"));
+        receiver.Deliver(2, Messages.Token("m2", "b"));
+        receiver.Deliver(3, Messages.Token("m1", "c"));
 
-        (await TakeAsync(first, 2)).Select(d => d.Content.Text).Should().Equal("a", "c");
-        (await TakeAsync(second, 1)).Select(d => d.Content.Text).Should().Equal("b");
+        (await first.TakeAsync(2)).Select(d => d.Content.Text).Should().Equal("a", "c");
+        (await second.TakeAsync(1)).Select(d => d.Content.Text).Should().Equal("b");
     }
 
     [Fact]
@@ -39,17 +46,17 @@ public sealed class SessionHubTests : IAsyncDisposable
     {
         var old = await hub.SubscribeAsync("s", "m", default);
         var receiver = client.ReceiverOf("s");
-        receiver.Deliver(1, Token("m", "a"));
-        receiver.Deliver(2, Token("m", "b"));
-        var taken = await TakeAsync(old, 2);
+        receiver.Deliver(1, Messages.Token("m", "a"));
+        receiver.Deliver(2, Messages.Token("m", "b"));
+        var taken = await old.TakeAsync(2);
         old.Complete(taken[..1]);
         await Eventually.TrueAsync(() => receiver.Completed.Count == 1);
 
         await using var newer = await hub.SubscribeAsync("s", "m", default);
 
         var act = () => old.Take([], 10);
-        act.Should().Throw<SessionStreamException>().WithMessage("*newer connection*");
-        (await TakeAsync(newer, 1)).Select(d => d.SequenceNumber).Should().Equal(2);
+        act.Should().Throw<SessionStreamException>().WithMessage("*newer connection*").Which.CanRetry.Should().BeFalse();
+        (await newer.TakeAsync(1)).Select(d => d.SequenceNumber).Should().Equal(2);
         old.Complete(taken[1..]);
         receiver.Completed.Should().Equal([1], "the old stream may not settle what it no longer owns");
         await old.DisposeAsync();
@@ -57,20 +64,39 @@ public sealed class SessionHubTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Drops_another_chat_messages_token_only_while_a_stream_still_waits()
+    public async Task A_takeover_racing_the_first_accept_leaves_the_first_stream_a_takeover_not_a_failure()
     {
-        await using var stream = await hub.SubscribeAsync("s", "m", default);
+        client.AcceptGate = new TaskCompletionSource();
+        var first = hub.SubscribeAsync("s", "m", default);
+        using var reconnectLeaves = new CancellationTokenSource();
+        var reconnect = hub.SubscribeAsync("s", "m", reconnectLeaves.Token);
+
+        // The reconnect's client gives up before the session is accepted: it leaves, and the first stream is no owner.
+        await reconnectLeaves.CancelAsync();
+        await reconnect.Invoking(t => t).Should().ThrowAsync<OperationCanceledException>();
+        client.AcceptGate.SetResult();
+
+        await using var subscription = await first;
+        var take = () => subscription.Take([], 10);
+        take.Should().Throw<SessionStreamException>().WithMessage("*newer connection*", "the first stream ends with the takeover's error frame");
+    }
+
+    [Fact]
+    public async Task A_leaving_stream_completes_only_what_it_sent_and_the_rest_returns_with_the_receiver()
+    {
+        var stream = await hub.SubscribeAsync("s", "m", default);
         var receiver = client.ReceiverOf("s");
+        for (var i = 1; i <= 5; i++)
+        {
+            receiver.Deliver(i, Messages.Token("m", $"t{i}"));
+        }
 
-        receiver.Deliver(1, Token("other", "x"));
-        receiver.Deliver(2, End("m"));
-        receiver.Deliver(3, Token("next", "y"));
-        var end = await TakeAsync(stream, 1);
+        stream.Complete(await stream.TakeAsync(2));
+        (await stream.TakeAsync(1)).Single().SequenceNumber.Should().Be(3, "taken, but never flushed");
+        await stream.DisposeAsync();
 
-        end.Single().Content.Kind.Should().Be(TokenStreamMessageKind.EndOfStream);
-        await Eventually.TrueAsync(() => receiver.Completed.Contains(1));
-        await Task.Delay(100);
-        receiver.Completed.Should().Equal([1], "after the end marker nothing else is consumed");
+        await Eventually.TrueAsync(() => receiver.Closed);
+        receiver.Completed.Should().Equal([1, 2], "only what was flushed is completed; 3, 4 and 5 stay in the subscription");
     }
 
     [Fact]
@@ -80,10 +106,13 @@ public sealed class SessionHubTests : IAsyncDisposable
         var receiver = client.ReceiverOf("s");
 
         receiver.Deliver(1, "{not json");
-        receiver.Deliver(2, Token("m", "ok"));
+        receiver.Deliver(2, """{"chatMessageId": "m", "token": "\ud83d"}""");
+        receiver.Deliver(3, BinaryData.FromBytes([0xFF, 0xFE, 0x00]));
+        receiver.Deliver(4, Messages.Token("m", "ok"));
 
-        (await TakeAsync(stream, 1)).Single().Content.Text.Should().Be("ok");
-        receiver.DeadLettered.Should().Equal(1);
+        (await stream.TakeAsync(1)).Single().Content.Text.Should().Be("ok");
+        await Eventually.TrueAsync(() => receiver.DeadLettered.Count == 3);
+        receiver.DeadLettered.Should().Equal(1, 2, 3);
     }
 
     [Fact]
@@ -99,27 +128,24 @@ public sealed class SessionHubTests : IAsyncDisposable
         client.ReceiverOf("s").Should().NotBeSameAs(first);
     }
 
+    [Fact]
+    public async Task The_pump_logs_under_its_own_session_scope_not_the_first_requests_scope_or_trace()
+    {
+        using var request = new Activity("first request").Start();
+        using (loggerFactory.CreateLogger("Request").BeginScope(new Dictionary<string, object?> { ["chatMessageId"] = "m", ["requestScope"] = "first" }))
+        {
+            await using var stream = await hub.SubscribeAsync("s", "m", default);
+            await Eventually.TrueAsync(() => logs.Lines.Any(l => l.Contains("Session accepted")));
+        }
+
+        client.AcceptActivity.Should().BeNull("the pump serves every stream of the session: it does not run in the first one's trace");
+        logs.Lines.Single(l => l.Contains("Session accepted")).Should().Contain("{sessionId=s}").And.NotContain("requestScope").And.NotContain("chatMessageId");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await hub.DisposeAsync();
         metrics.Dispose();
-    }
-
-    private static string Token(string chatMessageId, string token) => $$"""{"chatMessageId":"{{chatMessageId}}","token":"{{token}}"}""";
-
-    private static string End(string chatMessageId) => $$"""{"chatMessageId":"{{chatMessageId}}","end_of_stream":true}""";
-
-    private static async Task<List<SessionDelivery>> TakeAsync(StreamSubscription subscription, int count)
-    {
-        var batch = new List<SessionDelivery>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (batch.Count < count && DateTime.UtcNow < deadline)
-        {
-            await subscription.WaitAsync(TimeSpan.FromMilliseconds(200), default);
-            subscription.Take(batch, count - batch.Count);
-        }
-
-        batch.Should().HaveCount(count);
-        return batch;
+        loggerFactory.Dispose();
     }
 }

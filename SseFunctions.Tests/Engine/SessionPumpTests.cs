@@ -49,17 +49,17 @@ public sealed class SessionPumpTests : IAsyncDisposable
     {
         await using var stream = await hub.SubscribeAsync("s", "m", default);
         var first = client.ReceiverOf("s");
-        first.Deliver(1, Token("m", "a"));
-        (await TakeAsync(stream, 1)).Single().SequenceNumber.Should().Be(1);
+        first.Deliver(1, Messages.Token("m", "a"));
+        (await stream.TakeAsync(1)).Single().SequenceNumber.Should().Be(1);
         first.RenewalFailure = new ServiceBusException("lock lost", ServiceBusFailureReason.SessionLockLost);
 
         await AdvanceUntilAsync(() => client.AcceptCount == 2, "the session is accepted again after the failed renewal");
 
         first.Closed.Should().BeTrue("the receiver whose lock was lost is closed");
         var second = client.ReceiverOf("s");
-        second.Deliver(1, Token("m", "a"));
-        second.Deliver(2, Token("m", "b"));
-        (await TakeAsync(stream, 2)).Select(d => d.SequenceNumber).Should().Equal([1, 2], "the stream's handler skips what it already sent by Last-Event-ID");
+        second.Deliver(1, Messages.Token("m", "a"));
+        second.Deliver(2, Messages.Token("m", "b"));
+        (await stream.TakeAsync(2)).Select(d => d.SequenceNumber).Should().Equal([1, 2], "the stream's handler skips what it already sent by Last-Event-ID");
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public sealed class SessionPumpTests : IAsyncDisposable
         first.CloseByService();
         await AdvanceUntilAsync(() => client.AcceptCount == 2, "the closed receiver is replaced", limit: options.ReceiverCheckInterval + TimeSpan.FromSeconds(1));
 
-        client.ReceiverOf("s").Deliver(7, Token("m", "after"));
-        (await TakeAsync(stream, 1)).Single().Content.Text.Should().Be("after");
+        client.ReceiverOf("s").Deliver(7, Messages.Token("m", "after"));
+        (await stream.TakeAsync(1)).Single().Content.Text.Should().Be("after");
     }
 
     [Fact]
@@ -82,10 +82,10 @@ public sealed class SessionPumpTests : IAsyncDisposable
         var receiver = client.ReceiverOf("s");
         var broker = new TaskCompletionSource();
         receiver.SettlementGate = broker;
-        receiver.Deliver(1, Token("m", "a"));
-        receiver.Deliver(2, Token("m", "b"));
-        receiver.Deliver(3, Token("m", "c"));
-        var batch = await TakeAsync(stream, 3);
+        receiver.Deliver(1, Messages.Token("m", "a"));
+        receiver.Deliver(2, Messages.Token("m", "b"));
+        receiver.Deliver(3, Messages.Token("m", "c"));
+        var batch = await stream.TakeAsync(3);
 
         stream.Complete(batch);
 
@@ -103,8 +103,8 @@ public sealed class SessionPumpTests : IAsyncDisposable
         var receiver = client.ReceiverOf("s");
         var broker = new TaskCompletionSource();
         receiver.SettlementGate = broker;
-        receiver.Deliver(1, Token("m", "a"));
-        stream.Complete(await TakeAsync(stream, 1));
+        receiver.Deliver(1, Messages.Token("m", "a"));
+        stream.Complete(await stream.TakeAsync(1));
 
         await stream.DisposeAsync();
         await Task.Delay(50);
@@ -126,8 +126,8 @@ public sealed class SessionPumpTests : IAsyncDisposable
 
         await AdvanceUntilAsync(() => client.ReceiversOf("s").Count == 1, "the fourth accept gets the lock");
         client.FailedAccepts.Should().Be(3);
-        client.ReceiverOf("s").Deliver(1, Token("m", "free"));
-        (await TakeAsync(stream, 1)).Single().Content.Text.Should().Be("free");
+        client.ReceiverOf("s").Deliver(1, Messages.Token("m", "free"));
+        (await stream.TakeAsync(1)).Single().Content.Text.Should().Be("free");
     }
 
     [Fact]
@@ -144,14 +144,51 @@ public sealed class SessionPumpTests : IAsyncDisposable
         act.Should().Throw<SessionStreamException>().WithInnerException<ServiceBusException>().WithMessage("*could not be recovered within 30 s*");
     }
 
+    [Fact]
+    public async Task A_lost_lock_forgets_what_the_lost_receiver_delivered_so_the_copies_Service_Bus_sends_again_are_the_ones_completed()
+    {
+        await using var stream = await hub.SubscribeAsync("s", "m", default);
+        var first = client.ReceiverOf("s");
+        first.Deliver(1, Messages.Token("m", "a"));
+        first.Deliver(2, Messages.End("m"));
+        await Eventually.TrueAsync(() => first.NotYetReceived == 0);
+        first.RenewalFailure = new ServiceBusException("lock lost", ServiceBusFailureReason.SessionLockLost);
+        await AdvanceUntilAsync(() => client.AcceptCount == 2, "the session is accepted again after the failed renewal");
+
+        var second = client.ReceiverOf("s");
+        second.Deliver(1, Messages.Token("m", "a"));
+        second.Deliver(2, Messages.End("m"));
+        var batch = await stream.TakeAsync(2);
+        stream.Complete(batch);
+
+        batch.Select(d => d.SequenceNumber).Should().Equal(1, 2);
+        await Eventually.TrueAsync(() => second.Completed.Count == 2, "the redelivered copies, whose locks are live, are settled");
+        first.Completed.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_session_that_is_lost_again_after_every_accept_gives_up_once_its_recovery_has_lasted_the_timeout()
+    {
+        await using var stream = await hub.SubscribeAsync("s", "m", default);
+        var started = time.GetUtcNow();
+        client.CloseReceiversOnAccept = true;
+
+        client.ReceiverOf("s").CloseByService();
+        var act = () => stream.Take([], 10);
+        await AdvanceUntilAsync(() => { try { act(); return false; } catch (SessionStreamException) { return true; } }, "a flapping session gives up", limit: TimeSpan.FromSeconds(60));
+
+        act.Should().Throw<SessionStreamException>().WithInnerException<ServiceBusException>().WithMessage("*could not be recovered within 30 s*");
+        client.AcceptCount.Should().BeGreaterThan(3, "it was accepted again and again, and each accept was lost at once");
+        (time.GetUtcNow() - started).Should().BeGreaterThanOrEqualTo(options.SessionRecoveryTimeout)
+            .And.BeLessThan(options.SessionRecoveryTimeout + TimeSpan.FromSeconds(10), "the budget counts from the first loss, not from the last accept");
+    }
+
     public async ValueTask DisposeAsync()
     {
         time.Advance(TimeSpan.FromMinutes(1));
         await hub.DisposeAsync();
         metrics.Dispose();
     }
-
-    private static string Token(string chatMessageId, string token) => $$"""{"chatMessageId":"{{chatMessageId}}","token":"{{token}}"}""";
 
     /// <summary>Moves the clock in small steps, letting the pump's continuations run between them.</summary>
     private async Task AdvanceAsync(TimeSpan by)
@@ -173,19 +210,5 @@ public sealed class SessionPumpTests : IAsyncDisposable
         }
 
         await Eventually.TrueAsync(condition, because, TimeSpan.FromSeconds(5));
-    }
-
-    private static async Task<List<SessionDelivery>> TakeAsync(StreamSubscription subscription, int count)
-    {
-        var batch = new List<SessionDelivery>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (batch.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-            subscription.Take(batch, count - batch.Count);
-        }
-
-        batch.Should().HaveCount(count);
-        return batch;
     }
 }

@@ -21,6 +21,7 @@ public class SseStreamingOptionsReaderTests
         options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(15));
         options.IdleTimeout.Should().Be(TimeSpan.FromSeconds(120));
         options.MaxStreamDuration.Should().Be(TimeSpan.FromSeconds(900));
+        options.PendingMessageTimeout.Should().Be(TimeSpan.FromSeconds(30));
         options.LogLevel.Should().Be(LogLevel.Information);
         options.CorsOrigins.Should().BeEmpty();
         options.TransportType.Should().Be(ServiceBusTransportType.AmqpTcp);
@@ -42,6 +43,7 @@ public class SseStreamingOptionsReaderTests
             ["SSE_HEARTBEAT_SECONDS"] = "5",
             ["SSE_IDLE_TIMEOUT_SECONDS"] = "30.5",
             ["SSE_MAX_STREAM_SECONDS"] = "60",
+            ["SSE_PENDING_MESSAGE_SECONDS"] = "2.5",
         });
 
         problems.Should().BeEmpty();
@@ -55,6 +57,16 @@ public class SseStreamingOptionsReaderTests
         options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(5));
         options.IdleTimeout.Should().Be(TimeSpan.FromSeconds(30.5));
         options.MaxStreamDuration.Should().Be(TimeSpan.FromSeconds(60));
+        options.PendingMessageTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+    }
+
+    [Fact]
+    public void A_pending_message_time_of_zero_drops_at_once_as_the_seed_did()
+    {
+        var (options, problems) = Read(new() { ["SERVICEBUS_CONNECTION_STRING"] = ConnectionString, ["SSE_PENDING_MESSAGE_SECONDS"] = "0" });
+
+        problems.Should().BeEmpty();
+        options.PendingMessageTimeout.Should().Be(TimeSpan.Zero);
     }
 
     [Fact]
@@ -69,6 +81,9 @@ public class SseStreamingOptionsReaderTests
     [InlineData("SSE_HEARTBEAT_SECONDS", "abc")]
     [InlineData("SSE_IDLE_TIMEOUT_SECONDS", "-1")]
     [InlineData("SSE_MAX_STREAM_SECONDS", "0")]
+    [InlineData("SSE_PENDING_MESSAGE_SECONDS", "-1")]
+    [InlineData("SSE_PENDING_MESSAGE_SECONDS", "soon")]
+    [InlineData("SSE_PENDING_MESSAGE_SECONDS", "86401")]
     [InlineData("LOG_LEVEL", "VERBOSE")]
     [InlineData("CORS_ORIGINS", "not an origin")]
     [InlineData("SERVICEBUS_TOKEN_STREAMS_TOPIC", "bad topic!")]

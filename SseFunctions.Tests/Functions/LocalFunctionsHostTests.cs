@@ -35,7 +35,7 @@ public class LocalFunctionsHostTests
     }
 
     [Fact]
-    public async Task Stopping_the_host_terminates_the_worker_which_lets_go_of_open_streams_and_their_sessions()
+    public async Task Stopping_the_host_ends_open_streams_at_once_with_a_retryable_error_frame_and_frees_their_sessions()
     {
         await using var server = await StreamingServer.StartAsync(host: TestHostKind.Functions);
         var functions = (FunctionsTestHost)server.Host;
@@ -43,13 +43,18 @@ public class LocalFunctionsHostTests
         await using var stream = await server.ConnectAsync(session, message);
         await server.Publisher.SendTokensAsync(session, message, "before the stop");
         (await stream.ReadDataAsync()).Data.Should().Be("{\"token\":\"before the stop\"}");
+        await server.Publisher.SendTokensAsync(session, "next-answer", "held");
+        await Eventually.TrueAsync(() => server.Broker.LockedMessageCount(StreamingServer.Subscription) == 1);
 
-        await functions.App.StopAsync();
+        // WorkerTerminate stops the worker's host: ApplicationStopping ends the stream before the grace period does.
+        var stopping = functions.App.StopAsync();
 
+        var frame = JsonDocument.Parse((await stream.ReadDataAsync()).Data!).RootElement;
+        frame.GetProperty("retry").GetBoolean().Should().BeTrue();
+        await stopping;
         (await functions.App.WorkerExited).Should().Be(0, "the worker stops itself on WorkerTerminate");
-        var read = () => stream.ReadToEndAsync();
-        await read.Should().ThrowAsync<IOException>("the stream's connection is closed");
         await Eventually.TrueAsync(() => !server.Broker.IsSessionLocked(StreamingServer.Subscription, session));
+        (await server.ReceiveTokensLeftAsync(session, 1)).Should().Equal(["held"], "what no stream was sent stays in the subscription");
     }
 
     [Fact]

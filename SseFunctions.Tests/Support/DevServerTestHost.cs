@@ -15,7 +15,8 @@ public sealed class DevServerTestHost(DevServerApp app) : ITestAppHost
 
     public Uri BaseAddress => App.BaseAddress;
 
-    public static async Task<DevServerTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<SseStreamingOptions>? tune, ILoggerProvider logs) =>
+    /// <param name="clock">The engine's clock, when the test keeps its own (a FakeTimeProvider that stands still, say).</param>
+    public static async Task<DevServerTestHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<SseStreamingOptions>? tune, ILoggerProvider logs, TimeProvider? clock = null) =>
         new(await DevServerApp.StartAsync([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -25,6 +26,11 @@ public sealed class DevServerTestHost(DevServerApp app) : ITestAppHost
             if (TestLogs.Enabled)
             {
                 builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ");
+            }
+
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
             }
 
             builder.Services.PostConfigure<SseStreamingOptions>(options =>

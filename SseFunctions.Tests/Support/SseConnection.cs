@@ -7,6 +7,26 @@ public sealed class SseConnection(HttpResponseMessage response, StreamReader rea
 {
     public HttpResponseMessage Response { get; } = response;
 
+    /// <summary>Opens <paramref name="path"/> as a browser's EventSource does (Accept, and Last-Event-ID on a reconnect).</summary>
+    public static async Task<SseConnection> OpenAsync(HttpClient http, string path, long? lastEventId = null, string? origin = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId.Value.ToString());
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        return new SseConnection(response, reader);
+    }
+
     /// <summary>The last <c>retry:</c> the server sent, in milliseconds.</summary>
     public int? Retry { get; private set; }
 

@@ -44,11 +44,12 @@ public sealed class StreamingServer : IAsyncDisposable
         Dictionary<string, string?>? settings = null,
         Action<SseStreamingOptions>? tune = null,
         LocalServiceBusHost? broker = null,
-        TestHostKind host = TestHostKind.DevServer)
+        TestHostKind host = TestHostKind.DevServer,
+        TimeProvider? clock = null)
     {
-        if (tune is not null && host != TestHostKind.DevServer)
+        if ((tune is not null || clock is not null) && host != TestHostKind.DevServer)
         {
-            throw new ArgumentException("Engine tuning reaches only the DevServer: the Functions app reads its settings.", nameof(tune));
+            throw new ArgumentException("Engine tuning and clocks reach only the DevServer: the Functions app reads its settings.", nameof(tune));
         }
 
         broker ??= await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, LoggerFactory = TestLogs.BrokerLogging() });
@@ -66,7 +67,7 @@ public sealed class StreamingServer : IAsyncDisposable
         var logs = new LogCapture();
         ITestAppHost app = host == TestHostKind.Functions
             ? await FunctionsTestHost.StartAsync(values, logs)
-            : await DevServerTestHost.StartAsync(values, tune, logs);
+            : await DevServerTestHost.StartAsync(values, tune, logs, clock);
         // A browser closing an EventSource closes the connection at once; HttpClient would first drain the response.
         var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
         var http = new HttpClient(handler) { BaseAddress = app.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
@@ -76,23 +77,28 @@ public sealed class StreamingServer : IAsyncDisposable
     public Task<SseConnection> ConnectAsync(string sessionId, string chatMessageId, long? lastEventId = null, string? origin = null) =>
         ConnectAsync($"/api/stream/{sessionId}/{chatMessageId}", lastEventId, origin);
 
-    public async Task<SseConnection> ConnectAsync(string path, long? lastEventId = null, string? origin = null)
+    public Task<SseConnection> ConnectAsync(string path, long? lastEventId = null, string? origin = null) =>
+        SseConnection.OpenAsync(Http, path, lastEventId, origin);
+
+    /// <summary>Takes <paramref name="sessionId"/> and up to <paramref name="count"/> messages left in it (as the next stream
+    /// would get them), completes them and returns their tokens.</summary>
+    public Task<List<string>> ReceiveTokensLeftAsync(string sessionId, int count) => ReceiveTokensLeftAsync(Client, sessionId, count);
+
+    /// <inheritdoc cref="ReceiveTokensLeftAsync(string, int)"/>
+    public static async Task<List<string>> ReceiveTokensLeftAsync(ServiceBusClient client, string sessionId, int count)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Accept.ParseAdd("text/event-stream");
-        if (lastEventId is not null)
+        await using var receiver = await client.AcceptSessionAsync(Topic, "sse-service-token-streams", sessionId);
+        var tokens = new List<string>();
+        while (tokens.Count < count && await receiver.ReceiveMessagesAsync(count - tokens.Count, TimeSpan.FromSeconds(5)) is { Count: > 0 } received)
         {
-            request.Headers.Add("Last-Event-ID", lastEventId.Value.ToString());
+            foreach (var message in received)
+            {
+                tokens.Add(System.Text.Json.JsonDocument.Parse(message.Body.ToMemory()).RootElement.GetProperty("token").GetString()!);
+                await receiver.CompleteMessageAsync(message);
+            }
         }
 
-        if (origin is not null)
-        {
-            request.Headers.Add("Origin", origin);
-        }
-
-        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        return new SseConnection(response, reader);
+        return tokens;
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,16 @@ public sealed class TokenPublisher(ServiceBusSender sender) : IAsyncDisposable
     public Task SendRawAsync(string sessionId, string body) =>
         sender.SendMessageAsync(new ServiceBusMessage(body) { SessionId = sessionId });
 
+    public Task SendBytesAsync(string sessionId, byte[] body) =>
+        sender.SendMessageAsync(new ServiceBusMessage(BinaryData.FromBytes(body)) { SessionId = sessionId });
+
+    /// <summary>A body that is an AMQP value (a string), not data: what some AMQP clients send, and the SDK cannot read as bytes.</summary>
+    public Task SendAmqpValueAsync(string sessionId, string value)
+    {
+        var amqp = new Azure.Core.Amqp.AmqpAnnotatedMessage(Azure.Core.Amqp.AmqpMessageBody.FromValue(value));
+        return sender.SendMessageAsync(new ServiceBusMessage(amqp) { SessionId = sessionId });
+    }
+
     public ValueTask DisposeAsync() => sender.DisposeAsync();
 
     private static ServiceBusMessage Message(string sessionId, object body) =>

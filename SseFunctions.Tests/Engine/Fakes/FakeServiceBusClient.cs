@@ -19,6 +19,15 @@ public sealed class FakeServiceBusClient(TimeProvider? timeProvider = null) : Se
 
     public int FailedAccepts { get; private set; }
 
+    /// <summary>While set, accepts wait for it (the broker has not answered yet).</summary>
+    public TaskCompletionSource? AcceptGate { get; set; }
+
+    /// <summary>Every receiver is closed by the service as soon as it is accepted: a flapping session.</summary>
+    public bool CloseReceiversOnAccept { get; set; }
+
+    /// <summary>The trace the pump's last accept ran under.</summary>
+    public System.Diagnostics.Activity? AcceptActivity { get; private set; }
+
     /// <summary>The next accepts fail with these, in order.</summary>
     public void FailNextAccepts(params Exception[] failures)
     {
@@ -31,7 +40,18 @@ public sealed class FakeServiceBusClient(TimeProvider? timeProvider = null) : Se
         }
     }
 
-    public override Task<ServiceBusSessionReceiver> AcceptSessionAsync(string topicName, string subscriptionName, string sessionId, ServiceBusSessionReceiverOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ServiceBusSessionReceiver> AcceptSessionAsync(string topicName, string subscriptionName, string sessionId, ServiceBusSessionReceiverOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        AcceptActivity = System.Diagnostics.Activity.Current;
+        if (AcceptGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return await AcceptNowAsync(sessionId);
+    }
+
+    private Task<ServiceBusSessionReceiver> AcceptNowAsync(string sessionId)
     {
         lock (accepted)
         {
@@ -43,6 +63,11 @@ public sealed class FakeServiceBusClient(TimeProvider? timeProvider = null) : Se
 
             var receiver = new FakeSessionReceiver(sessionId, time, LockDuration);
             accepted.Add(receiver);
+            if (CloseReceiversOnAccept)
+            {
+                receiver.CloseByService();
+            }
+
             return Task.FromResult<ServiceBusSessionReceiver>(receiver);
         }
     }

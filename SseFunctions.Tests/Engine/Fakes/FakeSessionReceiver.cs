@@ -40,8 +40,13 @@ public sealed class FakeSessionReceiver(string sessionId, TimeProvider timeProvi
 
     public override DateTimeOffset SessionLockedUntil => lockedUntil;
 
-    public void Deliver(long sequenceNumber, string body) =>
-        incoming.Writer.TryWrite(ServiceBusModelFactory.ServiceBusReceivedMessage(BinaryData.FromString(body), sessionId: sessionId, sequenceNumber: sequenceNumber, lockTokenGuid: Guid.NewGuid()));
+    /// <summary>Messages delivered to the receiver that no receive has taken yet (what Service Bus and the prefetch still hold).</summary>
+    public int NotYetReceived => incoming.Reader.Count;
+
+    public void Deliver(long sequenceNumber, string body) => Deliver(sequenceNumber, BinaryData.FromString(body));
+
+    public void Deliver(long sequenceNumber, BinaryData body) =>
+        incoming.Writer.TryWrite(ServiceBusModelFactory.ServiceBusReceivedMessage(body, sessionId: sessionId, sequenceNumber: sequenceNumber, lockTokenGuid: Guid.NewGuid()));
 
     /// <summary>What the SDK does when the service detaches the session link: closed for good, a waiting receive not woken.</summary>
     public void CloseByService() => closedByService = true;

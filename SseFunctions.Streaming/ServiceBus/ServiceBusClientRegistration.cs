@@ -10,9 +10,11 @@ using SseFunctions.Streaming.Configuration;
 namespace SseFunctions.Streaming.ServiceBus;
 
 /// <summary>
-/// One <see cref="ServiceBusClient"/> (one AMQP connection) per process, registered through Microsoft.Extensions.Azure
+/// The process's <see cref="ServiceBusClient"/> (one AMQP connection), registered through Microsoft.Extensions.Azure
 /// as Azure SDK users expect: a SAS connection string, or the namespace with <see cref="DefaultAzureCredential"/>.
-/// The choice is made from the validated settings when the client is first needed.
+/// The choice is made from the validated settings when the client is first needed. Beside it a
+/// <see cref="ServiceBusClientPool"/> whose first connection is that client and whose further ones (for more session
+/// receivers than one connection holds) are made the same way.
 /// </summary>
 internal static class ServiceBusClientRegistration
 {
@@ -28,15 +30,30 @@ internal static class ServiceBusClientRegistration
                     provider.GetRequiredService<AzureEventSourceLogForwarder>().Dispose();
                     provider.GetRequiredService<AzureSdkLogForwarder>().Start();
 
-                    var settings = Settings(provider);
-                    return settings.ConnectionString is { } connectionString
-                        ? new ServiceBusClient(connectionString, clientOptions)
-                        : new ServiceBusClient(settings.FullyQualifiedNamespace!, credential, clientOptions);
+                    return CreateClient(Settings(provider), clientOptions, credential);
                 })
                 .ConfigureOptions((clientOptions, provider) => ConfigureClient(clientOptions, Settings(provider)));
             clients.UseCredential(provider => CreateCredential(Settings(provider)));
         });
+        services.TryAddSingleton(provider =>
+        {
+            var settings = Settings(provider);
+            var credential = new Lazy<TokenCredential>(() => CreateCredential(settings));
+            return new ServiceBusClientPool(
+                provider.GetRequiredService<ServiceBusClient>(),
+                () =>
+                {
+                    var clientOptions = new ServiceBusClientOptions();
+                    ConfigureClient(clientOptions, settings);
+                    return CreateClient(settings, clientOptions, settings.ConnectionString is null ? credential.Value : null);
+                });
+        });
     }
+
+    private static ServiceBusClient CreateClient(SseStreamingOptions settings, ServiceBusClientOptions clientOptions, TokenCredential? credential) =>
+        settings.ConnectionString is { } connectionString
+            ? new ServiceBusClient(connectionString, clientOptions)
+            : new ServiceBusClient(settings.FullyQualifiedNamespace!, credential!, clientOptions);
 
     internal static void ConfigureClient(ServiceBusClientOptions clientOptions, SseStreamingOptions settings)
     {

@@ -3,15 +3,17 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SseFunctions.Streaming.Configuration;
 using SseFunctions.Streaming.Diagnostics;
+using SseFunctions.Streaming.ServiceBus;
 
 namespace SseFunctions.Streaming.Sessions;
 
 /// <summary>
-/// The sessions this instance holds: one receiver per session id, shared by every stream of that session here.
+/// The sessions this instance holds: one receiver per session id, shared by every stream of that session here, each
+/// on a connection of the <see cref="ServiceBusClientPool"/> with room for it.
 /// </summary>
 public sealed class SessionHub : IAsyncDisposable
 {
-    private readonly ServiceBusClient client;
+    private readonly ServiceBusClientPool clients;
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILoggerFactory loggerFactory;
@@ -20,9 +22,9 @@ public sealed class SessionHub : IAsyncDisposable
     private readonly object gate = new();
     private readonly Dictionary<string, SessionPump> pumps = new(StringComparer.Ordinal);
 
-    public SessionHub(ServiceBusClient client, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public SessionHub(ServiceBusClientPool clients, IOptions<SseStreamingOptions> options, SseMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
-        this.client = client;
+        this.clients = clients;
         this.options = options.Value;
         this.metrics = metrics;
         this.loggerFactory = loggerFactory;
@@ -53,7 +55,7 @@ public sealed class SessionHub : IAsyncDisposable
             {
                 pump = new SessionPump(
                     sessionId,
-                    client,
+                    clients.Acquire(),
                     options,
                     metrics,
                     loggerFactory.CreateLogger<SessionPump>(),

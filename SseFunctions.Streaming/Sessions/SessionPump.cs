@@ -19,7 +19,7 @@ internal sealed class SessionPump
     private const string MalformedReason = "MalformedTokenMessage";
     private static readonly TimeSpan MaxLockRetryDelay = TimeSpan.FromSeconds(2);
 
-    private readonly ServiceBusClient client;
+    private readonly ServiceBusClientLease lease;
     private readonly SseStreamingOptions options;
     private readonly SseMetrics metrics;
     private readonly ILogger logger;
@@ -33,10 +33,10 @@ internal sealed class SessionPump
     private readonly TaskCompletionSource firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task run = Task.CompletedTask;
 
-    public SessionPump(string sessionId, ServiceBusClient client, SseStreamingOptions options, SseMetrics metrics, ILogger logger, TimeProvider timeProvider, ReceiverClosureWatch closureWatch, Task previousPump, Action<SessionPump> onClosed)
+    public SessionPump(string sessionId, ServiceBusClientLease lease, SseStreamingOptions options, SseMetrics metrics, ILogger logger, TimeProvider timeProvider, ReceiverClosureWatch closureWatch, Task previousPump, Action<SessionPump> onClosed)
     {
         SessionId = sessionId;
-        this.client = client;
+        this.lease = lease;
         this.options = options;
         this.metrics = metrics;
         this.logger = logger;
@@ -106,6 +106,7 @@ internal sealed class SessionPump
         finally
         {
             table.Dispose();
+            lease.Dispose();
             onClosed(this);
         }
     }
@@ -154,7 +155,7 @@ internal sealed class SessionPump
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(closingToken, attemptTimeout.Token);
         try
         {
-            return await client.AcceptSessionAsync(
+            return await lease.Client.AcceptSessionAsync(
                 options.TopicName,
                 options.SubscriptionName,
                 SessionId,

@@ -27,7 +27,7 @@ public sealed class BackPressureTests : IAsyncDisposable
     public BackPressureTests()
     {
         client = new FakeServiceBusClient(time) { LockDuration = TimeSpan.FromHours(1) };
-        hub = new SessionHub(client, Options.Create(options), metrics, NullLoggerFactory.Instance, time);
+        hub = new SessionHub(client.AsOnlyConnection(), Options.Create(options), metrics, NullLoggerFactory.Instance, time);
     }
 
     [Fact]

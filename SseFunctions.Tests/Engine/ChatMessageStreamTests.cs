@@ -51,7 +51,7 @@ public sealed class ChatMessageStreamTests : IAsyncDisposable
         client = new FakeServiceBusClient(time) { LockDuration = TimeSpan.FromHours(1) };
         metrics = new SseMetrics(meters);
         ended = new MetricCollector<long>(meters, SseMetrics.MeterName, "sse.streams.ended");
-        hub = new SessionHub(client, Options.Create(settings), metrics, NullLoggerFactory.Instance, time);
+        hub = new SessionHub(client.AsOnlyConnection(), Options.Create(settings), metrics, NullLoggerFactory.Instance, time);
         reader = new PipeSseReader(pipe.Reader);
     }
 

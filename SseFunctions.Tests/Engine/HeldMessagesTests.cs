@@ -29,7 +29,7 @@ public sealed class HeldMessagesTests : IAsyncDisposable
         client = new FakeServiceBusClient(time) { LockDuration = TimeSpan.FromHours(1) };
         metrics = new SseMetrics(meters);
         dropped = new MetricCollector<long>(meters, SseMetrics.MeterName, "sse.messages.dropped");
-        hub = new SessionHub(client, Options.Create(options), metrics, NullLoggerFactory.Instance, time);
+        hub = new SessionHub(client.AsOnlyConnection(), Options.Create(options), metrics, NullLoggerFactory.Instance, time);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class SessionHubTests : IAsyncDisposable
     public SessionHubTests()
     {
         loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        hub = new SessionHub(client, Options.Create(new SseStreamingOptions()), metrics, loggerFactory, TimeProvider.System);
+        hub = new SessionHub(client.AsOnlyConnection(), Options.Create(new SseStreamingOptions()), metrics, loggerFactory, TimeProvider.System);
     }
 
     [Fact]

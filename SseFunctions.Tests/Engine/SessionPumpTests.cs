@@ -22,7 +22,7 @@ public sealed class SessionPumpTests : IAsyncDisposable
     public SessionPumpTests()
     {
         client = new FakeServiceBusClient(time) { LockDuration = TimeSpan.FromSeconds(10) };
-        hub = new SessionHub(client, Options.Create(options), metrics, NullLoggerFactory.Instance, time);
+        hub = new SessionHub(client.AsOnlyConnection(), Options.Create(options), metrics, NullLoggerFactory.Instance, time);
     }
 
     [Fact]

@@ -2,8 +2,10 @@ using System.Runtime.InteropServices;
 using SseFunctions.Benchmarks;
 using SseFunctions.Benchmarks.BaselineRelay;
 using SseFunctions.Benchmarks.Cli;
+using SseFunctions.Benchmarks.Probes;
 
-// One executable, two roles: the benchmark (default) and, started by the benchmark as its own process, the baseline relay.
+// One executable, three roles: the benchmark (default); started by the benchmark as its own process, the baseline relay;
+// and the receive-path research probe (--receive-probe).
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, eventArgs) =>
 {
@@ -27,6 +29,17 @@ if (BaselineRelayOptions.IsRequested(args))
     }
 
     return await BaselineRelayServer.RunAsync(relayOptions, stop.Token);
+}
+
+if (ReceiveProbeOptions.IsRequested(args))
+{
+    if (!ReceiveProbeOptions.TryParse(args, out var probeOptions, out var probeProblem))
+    {
+        await Console.Error.WriteLineAsync($"error: {probeProblem}");
+        return 2;
+    }
+
+    return await ReceiveProbe.RunAsync(probeOptions, stop.Token);
 }
 
 if (!BenchmarkOptions.TryParse(args, out var options, out var problem))

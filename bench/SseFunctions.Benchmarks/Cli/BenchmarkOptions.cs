@@ -14,7 +14,13 @@ public sealed class BenchmarkOptions
           --drain-tokens 20000       tokens queued before connecting, spread over the streams (throughput phase)
           --release-probes 5         clients disconnected to time the release of their session
           --repeat 1                 runs per target and scenario, taking turns; figures are their medians
-          --targets ours,baseline,direct  ours (DevServer), baseline (the naive relay), direct (no service: the floor)
+          --targets ours,functions,baseline,direct  ours (DevServer), functions (the Functions app under the local
+                                     Functions host), baseline (the naive relay), direct (no service: the floor)
+          --no-cold-start            skip the cold-start phase (a fresh service process: its first tokens against warm)
+          --cold-start-only          run only the cold-start phase
+          --cold-tokens 2000         tokens of the cold-start phase (20 streams at 20 tok/s each)
+          --ready-to-run             run the services from a ReadyToRun publish (dotnet publish -r linux-x64) instead of the build
+          --service-env NAME=VALUE   an environment variable for the service process (repeatable), e.g. DOTNET_gcServer=0
           --json bench-results/latest.json
           --no-build                 use the Release builds already on disk
         """;
@@ -31,11 +37,23 @@ public sealed class BenchmarkOptions
 
     public int Repeat { get; private set; } = 1;
 
-    public IReadOnlyList<TargetKind> Targets { get; private set; } = [TargetKind.Ours, TargetKind.Baseline, TargetKind.Direct];
+    public IReadOnlyList<TargetKind> Targets { get; private set; } = [TargetKind.Ours, TargetKind.Functions, TargetKind.Baseline, TargetKind.Direct];
 
     public string JsonPath { get; private set; } = Path.Combine("bench-results", "latest.json");
 
     public bool Build { get; private set; } = true;
+
+    public bool ColdStart { get; private set; } = true;
+
+    public bool ScenariosEnabled { get; private set; } = true;
+
+    public int ColdStartTokens { get; private set; } = 2_000;
+
+    public bool ReadyToRun { get; private set; }
+
+    public IReadOnlyDictionary<string, string> ServiceEnvironment => serviceEnvironment;
+
+    private readonly Dictionary<string, string> serviceEnvironment = new(StringComparer.Ordinal);
 
     public bool ShowHelp { get; private set; }
 
@@ -53,6 +71,16 @@ public sealed class BenchmarkOptions
                     continue;
                 case "--no-build":
                     options.Build = false;
+                    continue;
+                case "--no-cold-start":
+                    options.ColdStart = false;
+                    continue;
+                case "--cold-start-only":
+                    options.ColdStart = true;
+                    options.ScenariosEnabled = false;
+                    continue;
+                case "--ready-to-run":
+                    options.ReadyToRun = true;
                     continue;
             }
 
@@ -132,7 +160,7 @@ public sealed class BenchmarkOptions
                     {
                         if (!Enum.TryParse<TargetKind>(target, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
                         {
-                            problem = $"--targets takes ours, baseline and/or direct, not '{target}'.";
+                            problem = $"--targets takes ours, functions, baseline and/or direct, not '{target}'.";
                             return false;
                         }
 
@@ -140,6 +168,25 @@ public sealed class BenchmarkOptions
                     }
 
                     options.Targets = targets.Count > 0 ? targets.Distinct().ToArray() : options.Targets;
+                    break;
+                case "--cold-tokens":
+                    if (!TryPositive(value, out var coldTokens) || coldTokens < 20 || coldTokens > 100_000)
+                    {
+                        problem = "--cold-tokens takes a whole number from 20 to 100000.";
+                        return false;
+                    }
+
+                    options.ColdStartTokens = coldTokens;
+                    break;
+                case "--service-env":
+                    var equals = value.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        problem = $"--service-env takes NAME=VALUE, not '{value}'.";
+                        return false;
+                    }
+
+                    options.serviceEnvironment[value[..equals]] = value[(equals + 1)..];
                     break;
                 case "--json":
                     options.JsonPath = value;

@@ -6,6 +6,9 @@ public enum TargetKind
     /// <summary>This product: the DevServer host of the streaming engine.</summary>
     Ours,
 
+    /// <summary>This product as the Functions app: the real isolated worker under SseFunctions.LocalFunctionsHost (two processes).</summary>
+    Functions,
+
     /// <summary>The naive relay in the original Python service's style (<see cref="BaselineRelay.BaselineRelayServer"/>).</summary>
     Baseline,
 

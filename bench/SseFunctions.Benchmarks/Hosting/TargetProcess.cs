@@ -6,12 +6,15 @@ namespace SseFunctions.Benchmarks.Hosting;
 
 /// <summary>
 /// The service under test as its own process on a free loopback port, pointed at the benchmark's broker: the DevServer
-/// (Release) for <see cref="TargetKind.Ours"/>, this executable in its <see cref="BaselineRelayServer"/> role for the baseline.
+/// (Release) for <see cref="TargetKind.Ours"/>; the local Functions host running the Functions app's worker (a child
+/// process of the host) for <see cref="TargetKind.Functions"/>; this executable in its <see cref="BaselineRelayServer"/>
+/// role for the baseline. Its usage is that of the whole process tree.
 /// </summary>
 public sealed class TargetProcess : IAsyncDisposable
 {
-    /// <summary>Far beyond a scenario's length, so no stream of the benchmark is ended by the service's idle timer.</summary>
-    private const string LongTimeoutSeconds = "3600";
+    /// <summary>Far beyond a scenario's length, so no stream of the benchmark is ended by the service's timers, and below
+    /// host.json's functionTimeout (30 min), which the Functions app requires of SSE_MAX_STREAM_SECONDS.</summary>
+    private const string LongTimeoutSeconds = "1500";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -28,7 +31,9 @@ public sealed class TargetProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<TargetProcess> StartAsync(TargetKind kind, RepositoryLayout layout, string connectionString, HttpClient http, CancellationToken cancellationToken)
+    /// <param name="extraEnvironment">Set for the service on top of the benchmark's own settings (runtime knobs such as
+    /// <c>DOTNET_gcServer</c>, measured as settings); the Functions host passes them on to its worker.</param>
+    public static async Task<TargetProcess> StartAsync(TargetKind kind, RepositoryLayout layout, string connectionString, HttpClient http, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
@@ -43,9 +48,17 @@ public sealed class TargetProcess : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
         };
-        var process = kind == TargetKind.Ours
-            ? ChildProcess.Start("DevServer", "dotnet", [layout.DevServerDll, "--urls", baseAddress.ToString().TrimEnd('/')], environment, layout.Root)
-            : StartBaselineRelay(port, environment, layout.Root);
+        var process = kind switch
+        {
+            TargetKind.Ours => ChildProcess.Start("DevServer", "dotnet", [layout.DevServerDll, "--urls", baseAddress.ToString().TrimEnd('/')], With(environment, extraEnvironment), layout.Root),
+            TargetKind.Functions => ChildProcess.Start(
+                "Functions host",
+                "dotnet",
+                [layout.FunctionsHostDll, "--script-root", layout.FunctionsScriptRoot, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                With(environment, extraEnvironment),
+                layout.Root),
+            _ => StartBaselineRelay(port, environment, extraEnvironment, layout.Root),
+        };
         try
         {
             await WaitUntilHealthyAsync(process, http, new Uri(baseAddress, "/health"), cancellationToken);
@@ -58,14 +71,36 @@ public sealed class TargetProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time and working set of the service's whole process tree (host and worker for the Functions app).</summary>
+    public ProcessUsage ReadUsage() => ReadParts().Aggregate(default(ProcessUsage), (sum, part) => sum + part);
+
+    /// <summary>The root process, then everything it started summed up (the Functions worker); one part for the others.</summary>
+    public IReadOnlyList<ProcessUsage> ReadParts()
+    {
+        var members = ProcessTree.Members(Process.Id);
+        var root = Process.ReadUsage();
+        return members.Count == 1 ? [root] : [root, members.Skip(1).Select(ProcessTree.Read).Aggregate(default(ProcessUsage), (sum, part) => sum + part)];
+    }
+
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 
-    private static ChildProcess StartBaselineRelay(int port, Dictionary<string, string> environment, string workingDirectory)
+    private static Dictionary<string, string> With(Dictionary<string, string> environment, IReadOnlyDictionary<string, string> extra)
+    {
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private static ChildProcess StartBaselineRelay(int port, Dictionary<string, string> environment, IReadOnlyDictionary<string, string> extraEnvironment, string workingDirectory)
     {
         // The benchmark executable is tuned as a load generator (workstation GC); as a relay it gets what an ASP.NET Core
         // app like the DevServer gets by default (server GC), so that the garbage collector is not what the comparison measures.
         environment["DOTNET_gcServer"] = "1";
         environment["DOTNET_gcConcurrent"] = "1";
+        With(environment, extraEnvironment);
         // The same executable: its apphost when there is one, else `dotnet SseFunctions.Benchmarks.dll`.
         var self = Environment.ProcessPath ?? "dotnet";
         string[] relayArguments = [BaselineRelayOptions.Switch, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];

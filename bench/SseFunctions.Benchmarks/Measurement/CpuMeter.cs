@@ -3,10 +3,11 @@ using SseFunctions.Benchmarks.Hosting;
 
 namespace SseFunctions.Benchmarks.Measurement;
 
-/// <summary>CPU seconds spent by the three processes sharing the machine during one phase: service, broker, load generator.</summary>
+/// <summary>CPU seconds spent by the three parties sharing the machine during one phase: service (its whole process
+/// tree), broker, load generator; and what every other process took meanwhile.</summary>
 public sealed class CpuMeter
 {
-    private readonly ChildProcess? service;
+    private readonly TargetProcess? service;
     private readonly ChildProcess broker;
     private readonly TimeSpan serviceStart;
     private readonly TimeSpan brokerStart;
@@ -14,7 +15,7 @@ public sealed class CpuMeter
     private readonly double? machineStart;
     private readonly long started;
 
-    private CpuMeter(ChildProcess? service, ChildProcess broker)
+    private CpuMeter(TargetProcess? service, ChildProcess broker)
     {
         this.service = service;
         this.broker = broker;
@@ -26,7 +27,7 @@ public sealed class CpuMeter
     }
 
     /// <param name="service">null when no service runs (the direct floor): its figure is then NaN.</param>
-    public static CpuMeter Start(ChildProcess? service, ChildProcess broker) => new(service, broker);
+    public static CpuMeter Start(TargetProcess? service, ChildProcess broker) => new(service, broker);
 
     public CpuUsage Stop()
     {

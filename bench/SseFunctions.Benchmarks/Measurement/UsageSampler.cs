@@ -2,17 +2,17 @@ using SseFunctions.Benchmarks.Hosting;
 
 namespace SseFunctions.Benchmarks.Measurement;
 
-/// <summary>Samples a process's working set every <see cref="Interval"/> in the background, keeping the peak.</summary>
+/// <summary>Samples a service's working set (its whole process tree) every <see cref="Interval"/> in the background, keeping the peak.</summary>
 public sealed class UsageSampler : IAsyncDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    private readonly ChildProcess process;
+    private readonly TargetProcess process;
     private readonly CancellationTokenSource stop = new();
     private readonly Task sampling;
     private long peakWorkingSet;
 
-    public UsageSampler(ChildProcess process)
+    public UsageSampler(TargetProcess process)
     {
         this.process = process;
         sampling = SampleAsync(stop.Token);
@@ -33,7 +33,7 @@ public sealed class UsageSampler : IAsyncDisposable
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        while (!process.HasExited && await timer.WaitForNextTickAsync(cancellationToken))
+        while (!process.Process.HasExited && await timer.WaitForNextTickAsync(cancellationToken))
         {
             try
             {

@@ -5,8 +5,9 @@ using SseFunctions.Benchmarks.Scenarios;
 
 namespace SseFunctions.Benchmarks.Reporting;
 
-/// <summary>The report as one plain-text table: per scenario, each figure for ours and the baseline, their ratio, and
-/// the direct floor (no service) where the figure exists for it; then the latency each service adds above that floor.</summary>
+/// <summary>The report as one plain-text table: per scenario, each figure for every target that ran (ours, the
+/// Functions app, the baseline, the direct floor where the figure exists for it), ours/baseline and functions/ours;
+/// then the latency each service adds above that floor.</summary>
 public static class ResultTable
 {
     private static readonly Metric[] Metrics =
@@ -38,6 +39,8 @@ public static class ResultTable
         new("working set before streams MB", r => r.WorkingSetBeforeStreamsMb, "0.0"),
         new("working set, N idle streams MB", r => r.WorkingSetIdleStreamsMb, "0.0"),
         new("memory per idle stream KB", r => r.KbPerIdleStream, "0.0"),
+        new("  of which the Functions host KB", r => r.KbPerIdleStreamHost, "0.0"),
+        new("  of which the Functions worker KB", r => r.KbPerIdleStreamWorker, "0.0"),
         new("peak working set MB", r => r.PeakWorkingSetMb, "0.0"),
         new("session release p50 ms", r => r.SessionRelease.P50Ms),
         new("session release max ms", r => r.SessionRelease.MaxMs),
@@ -45,30 +48,56 @@ public static class ResultTable
         new("runs (figures are their medians)", r => r.Runs, "0"),
     ];
 
+    private static readonly (TargetKind Kind, string Header)[] Columns =
+    [
+        (TargetKind.Ours, "ours"),
+        (TargetKind.Functions, "functions"),
+        (TargetKind.Baseline, "baseline"),
+        (TargetKind.Direct, "floor"),
+    ];
+
     public static string Format(BenchmarkReport report)
     {
         const int scenarioWidth = 34;
-        const int metricWidth = 33;
-        const int valueWidth = 11;
+        const int metricWidth = 36;
+        const int valueWidth = 10;
         var text = new StringBuilder();
-        var header = $"{"scenario",-scenarioWidth} {"metric",-metricWidth} {"ours",valueWidth} {"baseline",valueWidth} {"ours/base",valueWidth} {"floor",valueWidth}";
-        text.AppendLine(header).AppendLine(new string('-', header.Length));
+        var present = Columns.Where(c => report.Scenarios.Any(s => s.Results.Any(r => r.Target == c.Kind))).ToArray();
+        var hasRatio = present.Any(c => c.Kind == TargetKind.Baseline) && present.Any(c => c.Kind == TargetKind.Ours);
+        var hasHop = present.Any(c => c.Kind == TargetKind.Functions) && present.Any(c => c.Kind == TargetKind.Ours);
+        var header = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{"scenario",-scenarioWidth} {"metric",-metricWidth}");
+        foreach (var column in present)
+        {
+            header.Append(CultureInfo.InvariantCulture, $" {column.Header,valueWidth}");
+        }
+
+        header.Append(hasRatio ? $" {"ours/base",valueWidth}" : "").Append(hasHop ? $" {"fn/ours",valueWidth}" : "");
+        text.AppendLine(header.ToString()).AppendLine(new string('-', header.Length));
         foreach (var scenario in report.Scenarios)
         {
-            var ours = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Ours);
-            var baseline = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Baseline);
-            var floor = scenario.Results.FirstOrDefault(r => r.Target == TargetKind.Direct);
+            TargetResult? Of(TargetKind kind) => scenario.Results.FirstOrDefault(r => r.Target == kind);
+            var floor = Of(TargetKind.Direct);
             var label = scenario.Parameters.Describe();
-            var rows = Metrics.Concat(floor is null ? [] : AboveFloor(floor));
-            foreach (var metric in rows)
+            foreach (var metric in Metrics.Concat(floor is null ? [] : AboveFloor(floor)))
             {
-                var ourValue = ours is null ? double.NaN : metric.Read(ours);
-                var baseValue = baseline is null ? double.NaN : metric.Read(baseline);
-                var floorValue = floor is null || metric.Label.StartsWith("above", StringComparison.Ordinal) ? double.NaN : metric.Read(floor);
-                var ratio = baseValue is 0 || double.IsNaN(baseValue) || double.IsNaN(ourValue) ? double.NaN : ourValue / baseValue;
-                text.Append(CultureInfo.InvariantCulture, $"{label,-scenarioWidth} {metric.Label,-metricWidth} ")
-                    .Append(CultureInfo.InvariantCulture, $"{Show(ourValue, metric.Format),valueWidth} {Show(baseValue, metric.Format),valueWidth} {Show(ratio, "0.00"),valueWidth} {Show(floorValue, metric.Format),valueWidth}")
-                    .AppendLine();
+                double Read(TargetKind kind) => Of(kind) is { } result && !(kind == TargetKind.Direct && metric.Label.StartsWith("above", StringComparison.Ordinal)) ? metric.Read(result) : double.NaN;
+                text.Append(CultureInfo.InvariantCulture, $"{label,-scenarioWidth} {metric.Label,-metricWidth}");
+                foreach (var column in present)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $" {Show(Read(column.Kind), metric.Format),valueWidth}");
+                }
+
+                if (hasRatio)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $" {Show(Ratio(Read(TargetKind.Ours), Read(TargetKind.Baseline)), "0.00"),valueWidth}");
+                }
+
+                if (hasHop)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $" {Show(Ratio(Read(TargetKind.Functions), Read(TargetKind.Ours)), "0.00"),valueWidth}");
+                }
+
+                text.AppendLine();
                 label = string.Empty;
             }
 
@@ -82,6 +111,9 @@ public static class ResultTable
 
         return text.ToString();
     }
+
+    private static double Ratio(double value, double reference) =>
+        reference is 0 || double.IsNaN(reference) || double.IsNaN(value) ? double.NaN : value / reference;
 
     /// <summary>What a service adds to the floor's latency (difference of percentiles: an estimate, not a percentile of differences).</summary>
     private static IEnumerable<Metric> AboveFloor(TargetResult floor) =>

@@ -30,6 +30,8 @@ public static class RunMedian
             WorkingSetBeforeStreamsMb = Median(completed, r => r.WorkingSetBeforeStreamsMb),
             WorkingSetIdleStreamsMb = Median(completed, r => r.WorkingSetIdleStreamsMb),
             KbPerIdleStream = Median(completed, r => r.KbPerIdleStream),
+            KbPerIdleStreamHost = Median(completed, r => r.KbPerIdleStreamHost),
+            KbPerIdleStreamWorker = Median(completed, r => r.KbPerIdleStreamWorker),
             TokenLatency = Median(completed, r => r.TokenLatency),
             TokensExpected = completed.Sum(r => r.TokensExpected),
             TokensReceived = completed.Sum(r => r.TokensReceived),
@@ -70,7 +72,7 @@ public static class RunMedian
             Median(usages, u => u.OtherProcessesSeconds));
     }
 
-    private static double Median<T>(IEnumerable<T> items, Func<T, double> read)
+    internal static double Median<T>(IEnumerable<T> items, Func<T, double> read)
     {
         var values = items.Select(read).Where(v => !double.IsNaN(v)).Order().ToArray();
         return values.Length == 0 ? double.NaN

@@ -15,11 +15,11 @@ namespace SseFunctions.Benchmarks.Scenarios;
 /// (session release after a disconnect, time to first token alone). The direct floor has no service: it runs the
 /// paced and drain phases only. A failing phase ends the scenario; what was measured until then is kept.
 /// </summary>
-public sealed class ScenarioRunner(RepositoryLayout layout)
+public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<string, string> serviceEnvironment)
 {
     private const double Megabyte = 1024 * 1024;
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
-    private static readonly SseStreamingOptions Entities = new();
+    private static readonly SseStreamingOptions Entities = BenchmarkBus.Entities;
 
     public async Task<TargetResult> RunAsync(TargetKind target, ScenarioParameters parameters, CancellationToken cancellationToken)
     {
@@ -28,39 +28,34 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
         using var http = LoadHttpClient.Create();
         try
         {
-            await using var broker = await BrokerProcess.StartAsync(layout, cancellationToken);
-            await using var bus = new ServiceBusClient(broker.ConnectionString);
-            var sender = bus.CreateSender(Entities.TopicName);
-            await using (sender)
+            await using var bench = await BenchmarkBus.StartAsync(layout, cancellationToken);
+            var (broker, bus, sender, publisher) = (bench.Broker, bench.Client, bench.Sender, bench.Publisher);
+            var service = target == TargetKind.Direct ? null : await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, serviceEnvironment, cancellationToken);
+            await using (service)
             {
-                var publisher = new WorkloadPublisher(sender);
-                var service = target == TargetKind.Direct ? null : await TargetProcess.StartAsync(target, layout, broker.ConnectionString, http, cancellationToken);
-                await using (service)
+                var sampler = service is null ? null : new UsageSampler(service);
+                await using (sampler)
                 {
-                    var sampler = service is null ? null : new UsageSampler(service.Process);
-                    await using (sampler)
+                    Func<StreamAddress, TokenStream> open = service is null
+                        ? address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address)
+                        : address => new SseStreamClient(http, service.BaseAddress, address);
+                    var phases = new Phases(open, service, broker, publisher, parameters, runId);
+
+                    Progress("warm-up");
+                    await phases.WarmUpAsync(cancellationToken);
+                    sampler?.ResetPeak();
+                    Progress($"{parameters.Streams} idle streams, then paced tokens");
+                    result = await phases.MeasureStreamsAsync(result, cancellationToken);
+                    Progress("backlog drain");
+                    result = await phases.MeasureDrainAsync(result, cancellationToken);
+                    if (service is not null)
                     {
-                        Func<StreamAddress, TokenStream> open = service is null
-                            ? address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address)
-                            : address => new SseStreamClient(http, service.BaseAddress, address);
-                        var phases = new Phases(open, service, broker, publisher, parameters, runId);
-
-                        Progress("warm-up");
-                        await phases.WarmUpAsync(cancellationToken);
-                        sampler?.ResetPeak();
-                        Progress($"{parameters.Streams} idle streams, then paced tokens");
-                        result = await phases.MeasureStreamsAsync(result, cancellationToken);
-                        Progress("backlog drain");
-                        result = await phases.MeasureDrainAsync(result, cancellationToken);
-                        if (service is not null)
-                        {
-                            Progress("session release and first-token probes, one at a time");
-                            result = await MeasureProbesAsync(result, http, service, bus, sender, publisher, parameters, runId, cancellationToken);
-                            result = result with { PeakWorkingSetMb = sampler!.PeakWorkingSetBytes / Megabyte };
-                        }
-
-                        return result;
+                        Progress("session release and first-token probes, one at a time");
+                        result = await MeasureProbesAsync(result, http, service, bus, sender, publisher, parameters, runId, cancellationToken);
+                        result = result with { PeakWorkingSetMb = sampler!.PeakWorkingSetBytes / Megabyte };
                     }
+
+                    return result;
                 }
             }
         }
@@ -116,7 +111,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
 
         public async Task<TargetResult> MeasureStreamsAsync(TargetResult result, CancellationToken cancellationToken)
         {
-            var before = service?.Process.ReadUsage();
+            var before = service?.ReadParts();
             var addresses = StreamAddress.Create("paced", runId, parameters.Streams);
             await using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
             result = result with { Open = group.OpenLatency(), StreamsFailed = group.FailedCount, FirstStreamFailure = group.FirstFailure };
@@ -125,16 +120,20 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
             await Task.Delay(SettleTime + TimeSpan.FromMilliseconds(parameters.Streams), cancellationToken);
             if (service is not null && before is { } start)
             {
-                var idle = service.Process.ReadUsage();
+                var idle = service.ReadParts();
+                var held = Math.Max(1, parameters.Streams - group.FailedCount);
+                double PerStream(int part) => (idle[part].WorkingSetBytes - start[part].WorkingSetBytes) / 1024.0 / held;
                 result = result with
                 {
-                    WorkingSetBeforeStreamsMb = start.WorkingSetBytes / Megabyte,
-                    WorkingSetIdleStreamsMb = idle.WorkingSetBytes / Megabyte,
-                    KbPerIdleStream = (idle.WorkingSetBytes - start.WorkingSetBytes) / 1024.0 / parameters.Streams,
+                    WorkingSetBeforeStreamsMb = start.Sum(p => p.WorkingSetBytes) / Megabyte,
+                    WorkingSetIdleStreamsMb = idle.Sum(p => p.WorkingSetBytes) / Megabyte,
+                    KbPerIdleStream = (idle.Sum(p => p.WorkingSetBytes) - start.Sum(p => p.WorkingSetBytes)) / 1024.0 / held,
+                    KbPerIdleStreamHost = start.Count > 1 && idle.Count > 1 ? PerStream(0) : double.NaN,
+                    KbPerIdleStreamWorker = start.Count > 1 && idle.Count > 1 ? PerStream(1) : double.NaN,
                 };
             }
 
-            var cpu = CpuMeter.Start(service?.Process, broker.Process);
+            var cpu = CpuMeter.Start(service, broker.Process);
             var publishedFrom = Stopwatch.GetTimestamp();
             var publish = await publisher.PublishAsync(addresses, parameters.TokensPerStream, parameters.TokensPerSecondPerStream, cancellationToken);
             var allEnded = await group.WaitAllEndedAsync(TimeSpan.FromSeconds(30 + (parameters.Streams / 200.0)), cancellationToken);
@@ -163,7 +162,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout)
 
             var addresses = StreamAddress.Create("drain", runId, parameters.Streams);
             await publisher.PublishAsync(addresses, parameters.DrainTokensPerStream, null, cancellationToken);
-            var cpu = CpuMeter.Start(service?.Process, broker.Process);
+            var cpu = CpuMeter.Start(service, broker.Process);
             var started = Stopwatch.GetTimestamp();
             await using var group = await StreamGroup.OpenAsync(open, addresses, cancellationToken, cancellationToken);
             var total = (long)parameters.Streams * parameters.DrainTokensPerStream;

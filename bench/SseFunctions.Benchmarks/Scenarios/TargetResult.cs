@@ -21,8 +21,14 @@ public sealed record TargetResult
 
     public double WorkingSetIdleStreamsMb { get; init; } = double.NaN;
 
-    /// <summary>(working set with N idle streams − before) / N.</summary>
+    /// <summary>(working set with N idle streams − before) / the streams that opened (all N unless some failed), whole process tree.</summary>
     public double KbPerIdleStream { get; init; } = double.NaN;
+
+    /// <summary>The same for the root process alone: the Functions host (NaN for single-process targets).</summary>
+    public double KbPerIdleStreamHost { get; init; } = double.NaN;
+
+    /// <summary>The same for the processes the root started: the Functions worker (NaN for single-process targets).</summary>
+    public double KbPerIdleStreamWorker { get; init; } = double.NaN;
 
     /// <summary>Publish → token event parsed by the client, paced phase.</summary>
     public LatencySummary TokenLatency { get; init; } = LatencySummary.Empty;

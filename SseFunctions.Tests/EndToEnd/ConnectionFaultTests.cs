@@ -11,24 +11,7 @@ namespace SseFunctions.Tests.EndToEnd;
 /// </summary>
 public sealed class ConnectionFaultTests : IDisposable
 {
-    private readonly string shortLockConfig = Path.Combine(Path.GetTempPath(), $"sse-1s-lock-{Guid.NewGuid():N}.json");
-
-    public ConnectionFaultTests() => File.WriteAllText(shortLockConfig, """
-        {
-          "UserConfig": {
-            "Namespaces": [{
-              "Name": "sbemulatorns",
-              "Topics": [{
-                "Name": "token-streams",
-                "Subscriptions": [{
-                  "Name": "sse-service-token-streams",
-                  "Properties": { "LockDuration": "PT1S", "MaxDeliveryCount": 10, "RequiresSession": true }
-                }]
-              }]
-            }]
-          }
-        }
-        """);
+    private readonly ShortLockBrokerConfig brokerConfig = new(lockSeconds: 1);
 
     [Fact]
     public async Task A_client_that_leaves_releases_its_session_without_waiting_for_any_timer()
@@ -75,7 +58,7 @@ public sealed class ConnectionFaultTests : IDisposable
     [Fact]
     public async Task A_session_lock_lost_mid_answer_is_taken_again_and_the_answer_goes_on_without_loss_or_repeats()
     {
-        var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = shortLockConfig });
+        var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = brokerConfig.Path });
         await using var relay = new TcpRelay(broker.Port);
         await using var server = await StartThroughAsync(relay, broker);
         var (session, message) = StreamingTests.NewIds();
@@ -98,7 +81,7 @@ public sealed class ConnectionFaultTests : IDisposable
         server.Logs.Lines.Count(line => line.Contains("Session accepted")).Should().BeGreaterThan(1, "the lost session was accepted again");
     }
 
-    public void Dispose() => File.Delete(shortLockConfig);
+    public void Dispose() => brokerConfig.Dispose();
 
     /// <summary>The service reaches the broker through the relay (the server disposes the broker); the test publishes directly.</summary>
     private static Task<StreamingServer> StartThroughAsync(TcpRelay relay, LocalServiceBusHost broker) =>

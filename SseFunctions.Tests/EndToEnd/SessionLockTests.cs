@@ -8,29 +8,12 @@ namespace SseFunctions.Tests.EndToEnd;
 /// <summary>A stream that stays open longer than the subscription's lock duration keeps its session.</summary>
 public sealed class SessionLockTests : IDisposable
 {
-    private readonly string configPath = Path.Combine(Path.GetTempPath(), $"sse-short-lock-{Guid.NewGuid():N}.json");
-
-    public SessionLockTests() => File.WriteAllText(configPath, """
-        {
-          "UserConfig": {
-            "Namespaces": [{
-              "Name": "sbemulatorns",
-              "Topics": [{
-                "Name": "token-streams",
-                "Subscriptions": [{
-                  "Name": "sse-service-token-streams",
-                  "Properties": { "LockDuration": "PT2S", "MaxDeliveryCount": 10, "RequiresSession": true }
-                }]
-              }]
-            }]
-          }
-        }
-        """);
+    private readonly ShortLockBrokerConfig brokerConfig = new(lockSeconds: 2);
 
     [Fact]
     public async Task The_session_lock_is_renewed_while_a_stream_waits_past_the_lock_duration()
     {
-        var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = configPath });
+        var broker = await LocalServiceBusHost.StartAsync(new LocalServiceBusOptions { Port = 0, ConfigPath = brokerConfig.Path });
         await using var server = await StreamingServer.StartAsync(broker: broker);
         var accepts = 0;
         using var listener = new MeterListener();
@@ -63,5 +46,5 @@ public sealed class SessionLockTests : IDisposable
         accepts.Should().Be(1, "the lock was renewed, never lost and taken again");
     }
 
-    public void Dispose() => File.Delete(configPath);
+    public void Dispose() => brokerConfig.Dispose();
 }

@@ -35,6 +35,37 @@ public static class ProcessTree
         }
     }
 
+    /// <summary>When the process started; null when it has gone.</summary>
+    public static DateTime? StartTime(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return process.StartTime;
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Kills the process if it is still the one that started at <paramref name="started"/> (ids are reused).</summary>
+    public static void KillIfSame(int processId, DateTime started)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            if (process.StartTime == started)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already.
+        }
+    }
+
     private static IEnumerable<int> ChildrenOf(int processId)
     {
         var tasks = $"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/task";

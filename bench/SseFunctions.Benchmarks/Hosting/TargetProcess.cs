@@ -18,6 +18,9 @@ public sealed class TargetProcess : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    // The processes the service started (the Functions worker), as last seen: a worker outlives a host that crashed.
+    private readonly Dictionary<int, DateTime> descendants = [];
+
     private TargetProcess(TargetKind kind, ChildProcess process, Uri baseAddress)
     {
         Kind = kind;
@@ -75,14 +78,39 @@ public sealed class TargetProcess : IAsyncDisposable
     public ProcessUsage ReadUsage() => ReadParts().Aggregate(default(ProcessUsage), (sum, part) => sum + part);
 
     /// <summary>The root process, then everything it started summed up (the Functions worker); one part for the others.</summary>
+    /// <exception cref="InvalidOperationException">The service exited during the run (its last output in the message).</exception>
     public IReadOnlyList<ProcessUsage> ReadParts()
     {
+        if (Process.HasExited)
+        {
+            throw new InvalidOperationException($"{Process.Name} exited during the run:{Environment.NewLine}{Process.RecentOutput}");
+        }
+
         var members = ProcessTree.Members(Process.Id);
+        RememberDescendants(members);
         var root = Process.ReadUsage();
         return members.Count == 1 ? [root] : [root, members.Skip(1).Select(ProcessTree.Read).Aggregate(default(ProcessUsage), (sum, part) => sum + part)];
     }
 
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        foreach (var (id, started) in descendants)
+        {
+            ProcessTree.KillIfSame(id, started);
+        }
+    }
+
+    private void RememberDescendants(IReadOnlyList<int> members)
+    {
+        foreach (var id in members.Skip(1))
+        {
+            if (!descendants.ContainsKey(id) && ProcessTree.StartTime(id) is { } started)
+            {
+                descendants[id] = started;
+            }
+        }
+    }
 
     private static Dictionary<string, string> With(Dictionary<string, string> environment, IReadOnlyDictionary<string, string> extra)
     {

@@ -18,6 +18,11 @@ public static class BenchmarkCommand
             {
                 await ReleaseBuild.RunAsync(layout, options.Targets.ToArray(), cancellationToken);
             }
+            else if (layout.ReadyToRun && !File.Exists(layout.DevServerDll) && !File.Exists(Path.Combine(layout.FunctionsScriptRoot, "SseFunctions.dll")))
+            {
+                Console.Error.WriteLine($"--ready-to-run --no-build: no ReadyToRun publish on disk ({layout.PublishOutputOf("SseFunctions.DevServer")}). Run once without --no-build.");
+                return 2;
+            }
 
             var machine = MachineDescription.Current();
             Console.WriteLine(machine.Note);

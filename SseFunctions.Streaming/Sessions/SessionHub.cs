@@ -93,7 +93,7 @@ public sealed class SessionHub : IAsyncDisposable
             running = pumps.Values.Select(p => p.Completion).ToArray();
         }
 
-        // Pumps close when their streams leave; the host aborts the streams on shutdown.
+        // Pumps close when their streams leave; every stream ends when the host starts stopping (ApplicationStopping).
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10), timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         closureWatch.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SseFunctions.Benchmarks.BaselineRelay;
 using SseFunctions.Benchmarks.Cli;
 using SseFunctions.Streaming.Configuration;
@@ -18,8 +19,9 @@ public sealed class TargetProcess : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    // The processes the service started (the Functions worker), as last seen: a worker outlives a host that crashed.
-    private readonly Dictionary<int, DateTime> descendants = [];
+    // The processes the service started (the Functions worker), as seen by any read (the usage sampler reads too): a
+    // worker outlives a host that crashed.
+    private readonly ConcurrentDictionary<int, DateTime> descendants = new();
 
     private TargetProcess(TargetKind kind, ChildProcess process, Uri baseAddress)
     {
@@ -107,7 +109,7 @@ public sealed class TargetProcess : IAsyncDisposable
         {
             if (!descendants.ContainsKey(id) && ProcessTree.StartTime(id) is { } started)
             {
-                descendants[id] = started;
+                descendants.TryAdd(id, started);
             }
         }
     }

@@ -13,7 +13,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
     private readonly List<SessionDelivery> pending = [];
     private int cursor;
     private StreamSubscription? owner;
-    private TaskCompletionSource<bool>? waiter;
+    private TaskCompletionSource? waiter;
     private TaskCompletionSource? roomWaiter;
     private Exception? failure;
     private long ownerlessSince;
@@ -51,7 +51,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
 
     public void Attach(StreamSubscription subscription)
     {
-        TaskCompletionSource<bool>? previousWaiter;
+        TaskCompletionSource? previousWaiter;
         lock (gate)
         {
             owner = subscription;
@@ -61,7 +61,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
             waiter = null;
         }
 
-        previousWaiter?.TrySetResult(true);
+        WakeOffThisThread(previousWaiter);
     }
 
     /// <summary>Returns true when <paramref name="subscription"/> was the owner (and the route is now ownerless).</summary>
@@ -81,17 +81,15 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
         }
     }
 
-    /// <summary>Adds <paramref name="delivery"/>; false when the route was abandoned, and the delivery is the caller's to drop.</summary>
-    /// <param name="full">Whether the route now holds <see cref="Limit"/> deliveries: the pump must wait for room.</param>
-    public bool TryEnqueue(SessionDelivery delivery, out bool full)
+    /// <summary>Adds <paramref name="delivery"/> (the caller then calls <see cref="Wake"/>); false when the route was
+    /// abandoned, and the delivery is the caller's to drop.</summary>
+    public bool TryEnqueue(SessionDelivery delivery)
     {
-        TaskCompletionSource<bool>? toWake;
         lock (gate)
         {
             HasEnded |= delivery.Content.Kind != Messages.TokenStreamMessageKind.Token;
             if (abandoned)
             {
-                full = false;
                 return false;
             }
 
@@ -101,12 +99,8 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
             }
 
             pending.Add(delivery);
-            full = pending.Count >= Limit;
-            toWake = waiter;
-            waiter = null;
         }
 
-        toWake?.TrySetResult(true);
         return true;
     }
 
@@ -160,7 +154,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
 
     public void Fail(Exception exception)
     {
-        TaskCompletionSource<bool>? toWake;
+        TaskCompletionSource? toWake;
         TaskCompletionSource? room;
         lock (gate)
         {
@@ -170,33 +164,40 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
             room = TakeRoomWaiter();
         }
 
-        toWake?.TrySetResult(true);
+        WakeOffThisThread(toWake);
         room?.TrySetResult();
     }
 
-    /// <summary>Waits until there is something to take (or a reason to stop); false when <paramref name="timeout"/> passed first.</summary>
-    public async ValueTask<bool> WaitAsync(StreamSubscription subscription, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Completes when there is something to take or a reason to stop, or when <see cref="Wake"/> is called
+    /// (a deadline of the stream's, its connection cancelled): the stream then looks again.</summary>
+    public Task WaitAsync(StreamSubscription subscription)
     {
-        Task<bool> signal;
         lock (gate)
         {
             if (owner != subscription || failure is not null || cursor < pending.Count)
             {
-                return true;
+                return Task.CompletedTask;
             }
 
-            waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            signal = waiter.Task;
+            // Without RunContinuationsAsynchronously: the pump wakes the stream on its own thread, which writes the event
+            // at once instead of queueing it to the thread pool (a hop per token, which under load is where the tail grew).
+            waiter ??= new TaskCompletionSource();
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>Wakes the waiting stream, if any, on this thread, which runs the stream's next write before returning:
+    /// call it holding no lock.</summary>
+    public void Wake()
+    {
+        TaskCompletionSource? toWake;
+        lock (gate)
+        {
+            toWake = waiter;
+            waiter = null;
         }
 
-        try
-        {
-            return await signal.WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        toWake?.TrySetResult();
     }
 
     /// <summary>Moves up to <paramref name="max"/> deliveries not yet taken into <paramref name="batch"/>.</summary>
@@ -252,6 +253,15 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
 
         room?.TrySetResult();
         return true;
+    }
+
+    // For callers that hold the route table's lock, which the woken stream's continuation must not run under.
+    private static void WakeOffThisThread(TaskCompletionSource? toWake)
+    {
+        if (toWake is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter.TrySetResult(), toWake, preferLocal: false);
+        }
     }
 
     private TaskCompletionSource? TakeRoomWaiter()

@@ -234,16 +234,19 @@ internal sealed class SessionPump
                 continue;
             }
 
-            if (Dispatch(receiver, messages[0]) is { } full)
+            if (Dispatch(receiver, messages[0]) is { } route)
             {
-                // Back-pressure: this chat message's stream has not caught up; nothing more is taken from the session
-                // (the rest stays in Service Bus and the SDK's prefetch) until it has.
-                await full.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                // The stream waiting for this chat message, if any, writes the event now, on this thread.
+                route.Wake();
+
+                // Back-pressure: while this chat message's stream has not caught up (its route full), nothing more is
+                // taken from the session (the rest stays in Service Bus and the SDK's prefetch).
+                await route.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Routes, holds, drops or dead-letters one message; returns the route that is now full, if any. Nothing a
+    /// <summary>Routes, holds, drops or dead-letters one message; returns the route it went to, if any. Nothing a
     /// message contains can end the session: whatever cannot be read is dead-lettered with the reason.</summary>
     private ChatMessageRoute? Dispatch(ServiceBusSessionReceiver receiver, ServiceBusReceivedMessage message)
     {
@@ -263,12 +266,12 @@ internal sealed class SessionPump
             }
 
             var delivery = new SessionDelivery(message, content!, receiver);
-            if (!table.TryRoute(delivery, out var full))
+            if (!table.TryRoute(delivery, out var route))
             {
                 Drop([delivery]);
             }
 
-            return full;
+            return route;
         }
         catch (Exception exception)
         {

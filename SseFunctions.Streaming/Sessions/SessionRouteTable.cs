@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace SseFunctions.Streaming.Sessions;
 
 /// <summary>
@@ -115,11 +117,11 @@ internal sealed class SessionRouteTable : IDisposable
     }
 
     /// <summary>Hands <paramref name="delivery"/> to its chat message's route, or holds it in a new one.</summary>
-    /// <param name="full">The route that now holds its limit: the pump waits for room in it before receiving more.</param>
+    /// <param name="routed">The route that took it: the pump wakes its stream, and waits for room in it when it is full.</param>
     /// <returns>False when nobody wants the delivery (its route was abandoned): the caller drops it.</returns>
-    public bool TryRoute(SessionDelivery delivery, out ChatMessageRoute? full)
+    public bool TryRoute(SessionDelivery delivery, [NotNullWhen(true)] out ChatMessageRoute? routed)
     {
-        full = null;
+        routed = null;
         bool queued;
         SessionDelivery[]? dropped = null;
         lock (gate)
@@ -131,7 +133,7 @@ internal sealed class SessionRouteTable : IDisposable
                 routes[chatMessageId] = route;
             }
 
-            queued = route.TryEnqueue(delivery, out var isFull);
+            queued = route.TryEnqueue(delivery);
             if (route.HasEnded)
             {
                 routes.Remove(chatMessageId);
@@ -147,7 +149,6 @@ internal sealed class SessionRouteTable : IDisposable
                 {
                     dropped = route.Abandon();
                     Remove(route);
-                    isFull = false;
                 }
                 else
                 {
@@ -155,7 +156,7 @@ internal sealed class SessionRouteTable : IDisposable
                 }
             }
 
-            full = isFull ? route : null;
+            routed = queued ? route : null;
         }
 
         if (dropped is { Length: > 0 })

@@ -18,9 +18,12 @@ public sealed class StreamSubscription : IAsyncDisposable
 
     public string ChatMessageId => route.ChatMessageId;
 
-    /// <summary>True when deliveries (or a reason to stop) are there; false when <paramref name="timeout"/> passed first.</summary>
-    public ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        route.WaitAsync(this, timeout, cancellationToken);
+    /// <summary>Completes when deliveries (or a reason to stop) are there, or when <see cref="Wake"/> is called.</summary>
+    public Task WaitAsync() => route.WaitAsync(this);
+
+    /// <summary>Ends a <see cref="WaitAsync"/> early, for the stream to look again (a deadline, a cancellation); the
+    /// stream's continuation runs on the calling thread.</summary>
+    public void Wake() => route.Wake();
 
     /// <summary>Adds up to <paramref name="max"/> deliveries to <paramref name="batch"/>.</summary>
     /// <exception cref="SessionStreamException">The session failed for good, or a newer stream took this one over.</exception>

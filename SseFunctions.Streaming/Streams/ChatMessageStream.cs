@@ -30,12 +30,17 @@ internal sealed class ChatMessageStream(
     private long lastWrite;
     private int tokenCount;
 
+    // One timer and one registration for the stream's life, not one per wait: either wakes the waiting stream to look
+    // again (a heartbeat, idle or maximum-duration deadline; the connection cancelled).
+    private readonly ITimer wakeUp = timeProvider.CreateTimer(static state => ((StreamSubscription)state!).Wake(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
     /// <returns>How the stream ended (<see cref="StreamOutcome"/>).</returns>
     public async Task<string> RunAsync()
     {
         metrics.StreamOpened();
         Log.StreamOpened(logger, lastEventId);
         var outcome = StreamOutcome.Error;
+        var cancelled = connection.Token.UnsafeRegister(static state => ((StreamSubscription)state!).Wake(), subscription);
         try
         {
             outcome = await StreamAsync().ConfigureAwait(false);
@@ -51,6 +56,8 @@ internal sealed class ChatMessageStream(
         }
         finally
         {
+            cancelled.Unregister();
+            wakeUp.Dispose();
             metrics.StreamClosed(outcome);
             Log.StreamEnded(logger, outcome, tokenCount);
         }
@@ -93,19 +100,12 @@ internal sealed class ChatMessageStream(
                 continue;
             }
 
-            bool ready;
-            try
+            // The waiter first, then the timer and the cancellation check: a wake-up that comes between them is not lost.
+            var woken = subscription.WaitAsync();
+            wakeUp.Change(Min(untilHeartbeat, Min(untilIdle, untilEnd)), Timeout.InfiniteTimeSpan);
+            if (!connection.Token.IsCancellationRequested)
             {
-                ready = await subscription.WaitAsync(Min(untilHeartbeat, Min(untilIdle, untilEnd)), connection.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (connection.Token.IsCancellationRequested)
-            {
-                return await EndCancelledAsync().ConfigureAwait(false);
-            }
-
-            if (!ready)
-            {
-                continue;
+                await woken.ConfigureAwait(false);
             }
 
             if (connection.Token.IsCancellationRequested)
@@ -122,6 +122,12 @@ internal sealed class ChatMessageStream(
             {
                 Log.StreamFailed(logger, exception.Message, exception.InnerException);
                 return await EndWithErrorAsync(StreamOutcome.Failed, exception.Message, exception.CanRetry).ConfigureAwait(false);
+            }
+
+            if (batch.Count == 0)
+            {
+                // Woken by a deadline: the loop's head writes the heartbeat or ends the stream.
+                continue;
             }
 
             if (await WriteBatchAsync().ConfigureAwait(false) is { } ended)

@@ -193,6 +193,21 @@ public sealed class ChatMessageStreamTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_client_that_leaves_while_an_event_is_written_ends_the_stream_without_waiting_for_a_deadline()
+    {
+        var output = new FaultyPipeWriter(pipe.Writer);
+        var run = await StartAsync(output);
+        reader.Drain();
+        output.AfterFlush = clientLeaves.Cancel;
+
+        Receiver.Deliver(1, Messages.Token("m", "sent"));
+
+        (await run).Should().Be(StreamOutcome.Disconnected, "the stream was not waiting when its connection was cancelled, and must notice before it waits");
+        time.GetUtcNow().Should().Be(t0, "no timer was needed to notice");
+        await Eventually.TrueAsync(() => Receiver.Completed.Count == 1, "the event reached the connection before the client left");
+    }
+
+    [Fact]
     public async Task Shutdown_ends_a_waiting_stream_at_once_with_an_error_frame_the_client_can_retry_on()
     {
         var run = await StartAsync();

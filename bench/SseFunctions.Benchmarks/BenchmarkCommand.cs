@@ -62,7 +62,7 @@ public static class BenchmarkCommand
 
     private static async Task<List<ScenarioReport>> RunScenariosAsync(RepositoryLayout layout, BenchmarkOptions options, CancellationToken cancellationToken)
     {
-        var runner = new ScenarioRunner(layout, options.ServiceEnvironment);
+        var runner = new ScenarioRunner(layout, options.ServiceEnvironment, options.RecordAllocations);
         var scenarios = new List<ScenarioReport>();
         foreach (var streams in options.StreamCounts)
         {

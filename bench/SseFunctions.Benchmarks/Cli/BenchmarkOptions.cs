@@ -20,6 +20,8 @@ public sealed class BenchmarkOptions
           --cold-start-only          run only the cold-start phase
           --cold-tokens 2000         tokens of the cold-start phase (20 streams at 20 tok/s each)
           --ready-to-run             run the services from a ReadyToRun publish (dotnet publish -r linux-x64) instead of the build
+          --allocations              sample the service's allocations in the paced phase (EventPipe, with stacks) and
+                                     split them per token by who allocated: ours, the Service Bus SDK, ASP.NET Core
           --service-env NAME=VALUE   an environment variable for the service process (repeatable), e.g. DOTNET_gcServer=0
           --json bench-results/latest.json
           --no-build                 use the Release builds already on disk
@@ -51,6 +53,8 @@ public sealed class BenchmarkOptions
 
     public bool ReadyToRun { get; private set; }
 
+    public bool RecordAllocations { get; private set; }
+
     public IReadOnlyDictionary<string, string> ServiceEnvironment => serviceEnvironment;
 
     private readonly Dictionary<string, string> serviceEnvironment = new(StringComparer.Ordinal);
@@ -81,6 +85,9 @@ public sealed class BenchmarkOptions
                     continue;
                 case "--ready-to-run":
                     options.ReadyToRun = true;
+                    continue;
+                case "--allocations":
+                    options.RecordAllocations = true;
                     continue;
             }
 

@@ -36,6 +36,9 @@ public sealed class TargetProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The process that runs the streaming engine: the Functions worker under the local host, else the root.</summary>
+    public int EngineProcessId => ProcessTree.Members(Process.Id) is { Count: > 1 } members ? members[^1] : Process.Id;
+
     /// <param name="extraEnvironment">Set for the service on top of the benchmark's own settings (runtime knobs such as
     /// <c>DOTNET_gcServer</c>, measured as settings); the Functions host passes them on to its worker.</param>
     public static async Task<TargetProcess> StartAsync(TargetKind kind, RepositoryLayout layout, string connectionString, HttpClient http, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SseFunctions.Benchmarks.Cli;
+using SseFunctions.Benchmarks.Measurement;
 using SseFunctions.Benchmarks.Scenarios;
 
 namespace SseFunctions.Benchmarks.Reporting;
@@ -27,6 +28,11 @@ public static class ResultTable
         new("paced: load generator CPU s", r => r.PacedCpu?.LoadGeneratorSeconds ?? double.NaN, "0.00"),
         new("paced: other processes CPU s", r => r.PacedCpu?.OtherProcessesSeconds ?? double.NaN, "0.00"),
         new("paced: wall time s", r => r.PacedCpu?.WallTime.TotalSeconds ?? double.NaN, "0.00"),
+        new("paced: allocated B/token (sampled)", r => r.PacedAllocations?.TotalBytesPerToken ?? double.NaN, "0"),
+        new("  of which ours", r => r.PacedAllocations?.Of(AllocationSplit.Ours) ?? double.NaN, "0"),
+        new("  of which the Service Bus SDK", r => r.PacedAllocations?.Of(AllocationSplit.ServiceBusSdk) ?? double.NaN, "0"),
+        new("  of which ASP.NET Core", r => r.PacedAllocations?.Of(AllocationSplit.AspNetCore) ?? double.NaN, "0"),
+        new("  of which the Functions worker", r => r.PacedAllocations?.Of(AllocationSplit.FunctionsWorker) ?? double.NaN, "0"),
         new("drain: delivered tokens/s", r => r.DrainTokensPerSecond, "0"),
         new("drain: service CPU µs/token", r => r.ServiceCpuMicrosecondsPerToken, "0.0"),
         new("drain: broker CPU s", r => r.DrainCpu?.BrokerSeconds ?? double.NaN, "0.00"),
@@ -104,6 +110,15 @@ public static class ResultTable
             foreach (var result in scenario.Results.Where(r => r.Failure is not null || r.FirstStreamFailure is not null))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"{string.Empty,-scenarioWidth} {result.Target} note: {result.Failure ?? "first failed stream: " + result.FirstStreamFailure}");
+            }
+
+            foreach (var result in scenario.Results.Where(r => r.PacedAllocations is { TopOwnSites.Count: > 0 }))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{string.Empty,-scenarioWidth} {result.Target}: where our own bytes come from (B/token)");
+                foreach (var site in result.PacedAllocations!.TopOwnSites)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"{string.Empty,-scenarioWidth}   {site.BytesPerToken,6:0}  {site.Site}");
+                }
             }
 
             text.AppendLine();

@@ -40,6 +40,7 @@ public static class RunMedian
             PacedTokensPerSecond = Median(completed, r => r.PacedTokensPerSecond),
             PublisherMaxLagMs = Median(completed, r => r.PublisherMaxLagMs),
             PacedCpu = Median(completed, r => r.PacedCpu),
+            PacedAllocations = Median(completed, r => r.PacedAllocations),
             DrainTokensPerSecond = Median(completed, r => r.DrainTokensPerSecond),
             DrainCpu = Median(completed, r => r.DrainCpu),
             ServiceCpuMicrosecondsPerToken = Median(completed, r => r.ServiceCpuMicrosecondsPerToken),
@@ -70,6 +71,21 @@ public static class RunMedian
             Median(usages, u => u.BrokerSeconds),
             Median(usages, u => u.LoadGeneratorSeconds),
             Median(usages, u => u.OtherProcessesSeconds));
+    }
+
+    private static AllocationSplit? Median(IReadOnlyList<TargetResult> runs, Func<TargetResult, AllocationSplit?> read)
+    {
+        var splits = runs.Select(read).OfType<AllocationSplit>().ToArray();
+        if (splits.Length == 0)
+        {
+            return null;
+        }
+
+        var owners = splits.SelectMany(s => s.BytesPerTokenByOwner.Keys).Distinct();
+        return new AllocationSplit(
+            Median(splits, s => s.TotalBytesPerToken),
+            owners.ToDictionary(owner => owner, owner => Median(splits, s => s.Of(owner))),
+            splits[0].TopOwnSites);
     }
 
     internal static double Median<T>(IEnumerable<T> items, Func<T, double> read)

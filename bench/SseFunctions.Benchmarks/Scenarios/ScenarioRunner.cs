@@ -15,7 +15,7 @@ namespace SseFunctions.Benchmarks.Scenarios;
 /// (session release after a disconnect, time to first token alone). The direct floor has no service: it runs the
 /// paced and drain phases only. A failing phase ends the scenario; what was measured until then is kept.
 /// </summary>
-public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<string, string> serviceEnvironment)
+public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<string, string> serviceEnvironment, bool recordAllocations = false)
 {
     private const double Megabyte = 1024 * 1024;
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
@@ -39,7 +39,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
                     Func<StreamAddress, TokenStream> open = service is null
                         ? address => new DirectSessionConsumer(bus, Entities.TopicName, Entities.SubscriptionName, address)
                         : address => new SseStreamClient(http, service.BaseAddress, address);
-                    var phases = new Phases(open, service, broker, publisher, parameters, runId);
+                    var phases = new Phases(open, service, broker, publisher, parameters, runId, recordAllocations);
 
                     Progress("warm-up");
                     await phases.WarmUpAsync(cancellationToken);
@@ -90,7 +90,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     /// <summary>The phases that run the same way on every target, through <c>open</c>'s kind of stream.</summary>
-    private sealed class Phases(Func<StreamAddress, TokenStream> open, TargetProcess? service, BrokerProcess broker, WorkloadPublisher publisher, ScenarioParameters parameters, string runId)
+    private sealed class Phases(Func<StreamAddress, TokenStream> open, TargetProcess? service, BrokerProcess broker, WorkloadPublisher publisher, ScenarioParameters parameters, string runId, bool recordAllocations)
     {
         public async Task WarmUpAsync(CancellationToken cancellationToken)
         {
@@ -133,12 +133,14 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
                 };
             }
 
+            await using var allocations = recordAllocations && service is not null ? AllocationRecorder.Start(service.EngineProcessId) : null;
             var cpu = CpuMeter.Start(service, broker.Process);
             var publishedFrom = Stopwatch.GetTimestamp();
             var publish = await publisher.PublishAsync(addresses, parameters.TokensPerStream, parameters.TokensPerSecondPerStream, cancellationToken);
             var allEnded = await group.WaitAllEndedAsync(TimeSpan.FromSeconds(30 + (parameters.Streams / 200.0)), cancellationToken);
             var usage = cpu.Stop();
             var received = group.TokensReceived;
+            var split = allocations is null ? null : await allocations.StopAsync(received, cancellationToken);
             var lastEnd = group.LastEndedAt;
             return result with
             {
@@ -150,6 +152,7 @@ public sealed class ScenarioRunner(RepositoryLayout layout, IReadOnlyDictionary<
                 PacedTokensPerSecond = lastEnd > publishedFrom ? received / Stopwatch.GetElapsedTime(publishedFrom, lastEnd).TotalSeconds : double.NaN,
                 PublisherMaxLagMs = publish.MaxLag.TotalMilliseconds,
                 PacedCpu = usage,
+                PacedAllocations = split,
             };
         }
 

@@ -48,6 +48,9 @@ public sealed record TargetResult
 
     public CpuUsage? PacedCpu { get; init; }
 
+    /// <summary>Allocated per token in the paced phase by the process that runs the engine, sampled; with --allocations.</summary>
+    public AllocationSplit? PacedAllocations { get; init; }
+
     /// <summary>Tokens of a backlog delivered per second (all streams connect at once to a full subscription).</summary>
     public double DrainTokensPerSecond { get; init; } = double.NaN;
 

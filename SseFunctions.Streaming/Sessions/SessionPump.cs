@@ -88,10 +88,12 @@ internal sealed class SessionPump
         {
             await previousPump.ConfigureAwait(false);
             await PumpAsync(closing.Token).ConfigureAwait(false);
+
+            // Every stream left, the first accept perhaps still on its way: nobody waits for it any more.
+            firstAttempt.TrySetResult();
         }
         catch (OperationCanceledException) when (closing.IsCancellationRequested)
         {
-            // Every stream left, the first accept perhaps still on its way: nobody waits for it any more.
             firstAttempt.TrySetResult();
         }
         catch (Exception exception)
@@ -142,7 +144,11 @@ internal sealed class SessionPump
             recovery.Accepted();
             metrics.SessionOpened();
             Log.SessionAccepted(logger, receiver.SessionLockedUntil);
-            var lost = await HoldAsync(receiver, cancellationToken).ConfigureAwait(false);
+            if (await HoldAsync(receiver, cancellationToken).ConfigureAwait(false) is not { } lost)
+            {
+                return;
+            }
+
             recovery.Lost();
             await WaitToRecoverAsync(lost, recovery, cancellationToken).ConfigureAwait(false);
         }
@@ -170,9 +176,9 @@ internal sealed class SessionPump
         }
     }
 
-    /// <summary>Receives until the receiver is lost (returned: why) or the last stream leaves (throws
-    /// <see cref="OperationCanceledException"/>, after the settlements on their way have finished and the receiver is closed).</summary>
-    private async Task<ServiceBusException> HoldAsync(ServiceBusSessionReceiver receiver, CancellationToken closingToken)
+    /// <summary>Receives until the receiver is lost (returned: why) or the last stream leaves (returns null, after the
+    /// settlements on their way have finished and the receiver is closed).</summary>
+    private async Task<ServiceBusException?> HoldAsync(ServiceBusSessionReceiver receiver, CancellationToken closingToken)
     {
         using var held = CancellationTokenSource.CreateLinkedTokenSource(closingToken);
         var renewal = SessionLockRenewal.RunAsync(receiver, held, timeProvider, logger);
@@ -188,6 +194,10 @@ internal sealed class SessionPump
         catch (Exception exception) when (!closingToken.IsCancellationRequested && (exception is OperationCanceledException || ServiceBusFailures.IsRecoverable(exception)))
         {
             failure = exception;
+        }
+        catch (OperationCanceledException) when (closingToken.IsCancellationRequested)
+        {
+            // Released (the finally below closes the receiver): not rethrown up the pump's frames, once per session.
         }
         finally
         {
@@ -212,7 +222,7 @@ internal sealed class SessionPump
             }
         }
 
-        return loss;
+        return closingToken.IsCancellationRequested ? null : loss;
     }
 
     /// <summary>Returns when Service Bus has closed the receiver; throws when a receive fails or is cancelled.</summary>

@@ -61,7 +61,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
             waiter = null;
         }
 
-        WakeOffThisThread(previousWaiter);
+        previousWaiter?.TrySetResult();
     }
 
     /// <summary>Returns true when <paramref name="subscription"/> was the owner (and the route is now ownerless).</summary>
@@ -81,8 +81,8 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
         }
     }
 
-    /// <summary>Adds <paramref name="delivery"/> (the caller then calls <see cref="Wake"/>); false when the route was
-    /// abandoned, and the delivery is the caller's to drop.</summary>
+    /// <summary>Adds <paramref name="delivery"/> (the pump then calls <see cref="Wake"/>, outside the table's lock); false
+    /// when the route was abandoned, and the delivery is the caller's to drop.</summary>
     public bool TryEnqueue(SessionDelivery delivery)
     {
         lock (gate)
@@ -164,7 +164,7 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
             room = TakeRoomWaiter();
         }
 
-        WakeOffThisThread(toWake);
+        toWake?.TrySetResult();
         room?.TrySetResult();
     }
 
@@ -179,15 +179,14 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
                 return Task.CompletedTask;
             }
 
-            // Without RunContinuationsAsynchronously: the pump wakes the stream on its own thread, which writes the event
-            // at once instead of queueing it to the thread pool (a hop per token, which under load is where the tail grew).
-            waiter ??= new TaskCompletionSource();
+            // The stream goes on in the thread pool, not on the waker's thread: the pump's receive continuation runs on the
+            // AMQP connection's reader, which every session of that connection shares.
+            waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return waiter.Task;
         }
     }
 
-    /// <summary>Wakes the waiting stream, if any, on this thread, which runs the stream's next write before returning:
-    /// call it holding no lock.</summary>
+    /// <summary>Wakes the waiting stream, if any.</summary>
     public void Wake()
     {
         TaskCompletionSource? toWake;
@@ -253,15 +252,6 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
 
         room?.TrySetResult();
         return true;
-    }
-
-    // For callers that hold the route table's lock, which the woken stream's continuation must not run under.
-    private static void WakeOffThisThread(TaskCompletionSource? toWake)
-    {
-        if (toWake is not null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter.TrySetResult(), toWake, preferLocal: false);
-        }
     }
 
     private TaskCompletionSource? TakeRoomWaiter()

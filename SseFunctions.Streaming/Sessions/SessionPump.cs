@@ -246,7 +246,6 @@ internal sealed class SessionPump
 
             if (Dispatch(receiver, messages[0]) is { } route)
             {
-                // The stream waiting for this chat message, if any, writes the event now, on this thread.
                 route.Wake();
 
                 // Back-pressure: while this chat message's stream has not caught up (its route full), nothing more is

@@ -21,8 +21,7 @@ public sealed class StreamSubscription : IAsyncDisposable
     /// <summary>Completes when deliveries (or a reason to stop) are there, or when <see cref="Wake"/> is called.</summary>
     public Task WaitAsync() => route.WaitAsync(this);
 
-    /// <summary>Ends a <see cref="WaitAsync"/> early, for the stream to look again (a deadline, a cancellation); the
-    /// stream's continuation runs on the calling thread.</summary>
+    /// <summary>Ends a <see cref="WaitAsync"/> early, for the stream to look again (a deadline, a cancellation).</summary>
     public void Wake() => route.Wake();
 
     /// <summary>Adds up to <paramref name="max"/> deliveries to <paramref name="batch"/>.</summary>

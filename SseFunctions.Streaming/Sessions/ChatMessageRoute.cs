@@ -81,8 +81,8 @@ internal sealed class ChatMessageRoute(string chatMessageId, int limit, TimeProv
         }
     }
 
-    /// <summary>Adds <paramref name="delivery"/> (the pump then calls <see cref="Wake"/>, outside the table's lock); false
-    /// when the route was abandoned, and the delivery is the caller's to drop.</summary>
+    /// <summary>Adds <paramref name="delivery"/> (the pump then wakes the stream with <see cref="Wake"/>); false when the
+    /// route was abandoned, and the delivery is the caller's to drop.</summary>
     public bool TryEnqueue(SessionDelivery delivery)
     {
         lock (gate)

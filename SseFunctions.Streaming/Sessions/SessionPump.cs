@@ -190,6 +190,12 @@ internal sealed class SessionPump
             {
                 await ReceiveAsync(receiver, held.Token).ConfigureAwait(false);
             }
+
+            if (held.IsCancellationRequested && !closingToken.IsCancellationRequested)
+            {
+                // Cancelled by the closure watch or the lock renewal: the receiver is lost.
+                failure = new OperationCanceledException(held.Token);
+            }
         }
         catch (Exception exception) when (!closingToken.IsCancellationRequested && (exception is OperationCanceledException || ServiceBusFailures.IsRecoverable(exception)))
         {
@@ -197,7 +203,7 @@ internal sealed class SessionPump
         }
         catch (OperationCanceledException) when (closingToken.IsCancellationRequested)
         {
-            // Released (the finally below closes the receiver): not rethrown up the pump's frames, once per session.
+            // Released while waiting for room in a route: the finally below closes the receiver.
         }
         finally
         {
@@ -225,7 +231,7 @@ internal sealed class SessionPump
         return closingToken.IsCancellationRequested ? null : loss;
     }
 
-    /// <summary>Returns when Service Bus has closed the receiver; throws when a receive fails or is cancelled.</summary>
+    /// <summary>Returns when Service Bus has closed the receiver or a receive was cancelled; throws when a receive fails.</summary>
     private async Task ReceiveAsync(ServiceBusSessionReceiver receiver, CancellationToken cancellationToken)
     {
         while (true)
@@ -233,7 +239,17 @@ internal sealed class SessionPump
             // One message per receive: the SDK returns a receive of one as soon as a message is there, where a larger
             // receive waits 20 ms for more and then drains the link, a round trip before the messages are handed over.
             // Messages that arrive meanwhile wait in the prefetch buffer, from which the next receive returns at once.
-            var messages = await receiver.ReceiveMessagesAsync(1, options.ReceiveWait, cancellationToken).ConfigureAwait(false);
+            var receiving = receiver.ReceiveMessagesAsync(1, options.ReceiveWait, cancellationToken);
+
+            // A cancelled receive (the last stream left, or the receiver is lost) ends the loop without an exception
+            // thrown through the pump's frames, once per session.
+            await ((Task)receiving).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (receiving.IsCanceled && cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var messages = await receiving.ConfigureAwait(false);
             if (messages.Count == 0)
             {
                 if (receiver.IsClosed)

@@ -66,6 +66,9 @@ public sealed class ConnectionFaultTests : IDisposable
         await server.Publisher.SendTokensAsync(session, message, "1");
         await ReadTokensAsync(stream, "1");
 
+        // The completion of 1 goes to the broker after its flush: it must be there before the relay holds anything.
+        await Eventually.TrueAsync(() => server.Broker.LockedMessageCount(StreamingServer.Subscription) == 0, "1 is completed");
+
         // Lock renewals (and the completion of 2) wait in the relay until the broker has let the lock go.
         relay.HoldUpstream();
         await server.Publisher.SendTokensAsync(session, message, "2");
